@@ -1,0 +1,1 @@
+"""The `roster-pipeline` command: the library's functions without Dagster."""

@@ -1,0 +1,72 @@
+"""Per-file results: every input row with its line, result (SUCCESS, WARNING, ERROR) and message."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from roster_pipeline.issues import ERROR, WARNING
+from roster_pipeline.validation.validate import SUCCESS, ValidatedFile, ValidatedUpload
+
+RESULT_COLUMNS = ["line", "result", "message"]
+# Issues about the header concern the whole file, not the row on the header's line.
+HEADER_CODES = (
+    "missing_column",
+    "duplicate_column",
+    "unknown_column",
+    "header_case",
+    "header_alias",
+)
+STRING = pd.StringDtype("pyarrow")
+
+
+def file_results(upload: ValidatedUpload, name: str) -> pd.DataFrame:
+    """The file's rows as the district wrote them, each followed by what became of it."""
+    validated: ValidatedFile = upload.files[name]
+    issues = upload.file_issues(name)
+    rows = validated.rows
+    if rows is None:
+        rows = pd.DataFrame(index=pd.Index([], dtype="int64", name="line"))
+    is_file_level = issues["line"].isna() | issues["code"].isin(HEADER_CODES)
+    by_line = _per_line(issues[~is_file_level])
+    lines = rows.index.union(pd.Index(by_line.index, dtype="int64"))
+    results = rows.reindex(lines).fillna("").astype(STRING)
+    results.insert(0, "line", lines.to_numpy())
+    result = by_line["result"].reindex(lines).fillna(SUCCESS)
+    message = by_line["message"].reindex(lines).fillna("")
+    file_errors = issues[is_file_level & (issues["severity"] == ERROR)]
+    if len(file_errors):
+        reasons = _worded(file_errors).tolist()
+        result[:] = ERROR
+        message = message.where(message == "", message + "; ") + "file rejected: " + "; ".join(reasons)
+    results["result"] = result.to_numpy()
+    results["message"] = message.to_numpy()
+    return results.reset_index(drop=True)
+
+
+def _worded(issues: pd.DataFrame) -> pd.Series:
+    return issues["column"].where(issues["column"] == "", issues["column"] + ": ") + issues["message"]
+
+
+def _per_line(issues: pd.DataFrame) -> pd.DataFrame:
+    """Worst severity and every message, per line (only lines with issues pass through here)."""
+    if issues.empty:
+        return pd.DataFrame({"result": [], "message": []}, index=pd.Index([], dtype="int64"))
+    worded = _worded(issues)
+    frame = pd.DataFrame(
+        {
+            "line": issues["line"].astype("int64").to_numpy(),
+            "error": (issues["severity"] == ERROR).to_numpy(),
+            "message": worded.to_numpy(),
+        }
+    )
+    grouped = frame.groupby("line", sort=True)
+    return pd.DataFrame(
+        {
+            "result": grouped["error"].any().map({True: ERROR, False: WARNING}),
+            "message": grouped["message"].agg("; ".join),
+        }
+    )
+
+
+def errors_only(upload: ValidatedUpload) -> pd.DataFrame:
+    return upload.issues[upload.issues["severity"] == ERROR].reset_index(drop=True)

@@ -1,0 +1,55 @@
+"""Writing the results files next to an upload (a folder here; S3 in the Dagster layer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from roster_pipeline.reports.escaping import escape_formulas
+from roster_pipeline.reports.results import errors_only, file_results
+from roster_pipeline.reports.summary import upload_summary
+from roster_pipeline.validation.validate import ValidatedUpload
+
+
+def results_files(upload: ValidatedUpload) -> dict[str, bytes]:
+    """Every results file by name: `<file>_results.csv` per input file, `errors.csv`, `summary.csv`."""
+    out: dict[str, bytes] = {}
+    for name, validated in upload.files.items():
+        if validated.format is None:
+            continue
+        stem = name.removesuffix(".csv")
+        out[f"{stem}_results.csv"] = _csv(file_results(upload, name))
+    out["errors.csv"] = _csv(errors_only(upload))
+    out["summary.csv"] = _csv(upload_summary(upload))
+    return out
+
+
+def write_results(upload: ValidatedUpload, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in results_files(upload).items():
+        path = folder / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:
+    summary = upload_summary(upload)
+    issues = upload.issues
+    shown = issues.head(max_issues).astype(object).where(issues.head(max_issues).notna(), None)
+    document = {
+        "upload": upload.location,
+        "status": "ERROR" if (summary["status"] == "ERROR").any() else "SUCCESS",
+        "files": summary.to_dict(orient="records"),
+        "issue_count": len(issues),
+        "issues_shown": len(shown),
+        "issues": shown.to_dict(orient="records"),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, default=int)
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return escape_formulas(frame).to_csv(index=False).encode("utf-8")

@@ -1,0 +1,280 @@
+"""CSV bytes -> a string DataFrame indexed by each record's starting line number.
+
+pyarrow parses; numpy finds where each record starts (newlines outside quotes) so every row keeps the
+line a person sees in a text editor, even when quoted fields span lines. Files whose quoting the fast
+path cannot follow exactly (a quote in the middle of a field) are read by Python's csv module instead,
+which is slower but agrees with pyarrow on what such a file means.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from roster_pipeline.issues import Issue, concat_issues, issues_from, row_issues
+from roster_pipeline.upload.decoding import NotText, decode_to_utf8
+from roster_pipeline.upload.limits import UploadLimits
+
+STRING = pd.StringDtype("pyarrow")
+LINE = "line"
+_NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+
+
+@dataclass
+class CsvTable:
+    """One parsed file. ``frame`` is None when the file could not be parsed at all."""
+
+    file: str
+    header: list[str]
+    frame: pd.DataFrame | None
+    issues: pd.DataFrame
+
+    @property
+    def readable(self) -> bool:
+        return self.frame is not None
+
+
+@dataclass(frozen=True)
+class _Records:
+    """Where each record sits in the buffer and on which line it starts."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    lines: np.ndarray
+    fields: np.ndarray
+
+
+def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) -> CsvTable:
+    limits = limits or UploadLimits()
+    notes: list[Issue] = []
+    try:
+        decoded = decode_to_utf8(raw)
+    except NotText as error:
+        return _unreadable(file, [Issue(file, "not_text", message=f"not a text CSV file: {error}")])
+    if decoded.fallback:
+        notes.append(Issue(file, "encoding_fallback"))
+    data = decoded.data
+    if not data.strip():
+        return _unreadable(file, [*notes, Issue(file, "empty_file")])
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    records = _scan_records(buffer)
+    if records is None:
+        return _read_with_csv_module(file, data, limits, notes)
+    if len(records.starts) == 0:
+        return _unreadable(file, [*notes, Issue(file, "empty_file")])
+    if _ends_inside_quotes(buffer):
+        line = int(records.lines[-1])
+        notes.append(Issue(file, "unterminated_quote", line=line))
+        return _unreadable(file, notes)
+
+    header = _parse_header(data[records.starts[0] : records.ends[0]])
+    header_issue = _check_header(file, header, int(records.lines[0]))
+    if header_issue:
+        return _unreadable(file, [*notes, header_issue], header)
+    body_start = int(records.ends[0]) + 1
+    good = records.fields[1:] == len(header)
+    lines = records.lines[1:]
+    bad = np.flatnonzero(~good) + 1
+    ragged = _ragged_issues(
+        file,
+        records.lines[bad],
+        records.fields[bad],
+        [data[records.starts[i] : records.ends[i]].decode("utf-8") for i in bad],
+        len(header),
+    )
+    if len(lines) == 0:
+        return _unreadable(file, [*notes, Issue(file, "no_rows", line=int(records.lines[0]))], header)
+
+    table = _parse_body(data, body_start, len(header))
+    if table is None or table.num_rows != int(good.sum()):
+        return _read_with_csv_module(file, data, limits, notes)
+    frame = _to_frame(table, header, lines[good])
+    return _finish(file, header, frame, limits, issues_from(notes), ragged)
+
+
+def _scan_records(buffer: np.ndarray) -> _Records | None:
+    """Record boundaries, or None when a quote sits mid-field and only a real parser can tell."""
+    newlines = np.flatnonzero(buffer == _NL)
+    quotes = np.flatnonzero(buffer == _QUOTE)
+    if len(quotes) and not _quotes_are_clean(buffer, quotes):
+        return None
+    # A newline ends a record when an even number of quotes came before it.
+    terminators = newlines[np.searchsorted(quotes, newlines) % 2 == 0] if len(quotes) else newlines
+    starts = np.concatenate([[0], terminators + 1])
+    ends = np.concatenate([terminators, [len(buffer)]])
+    content_end = ends.copy()
+    has_cr = (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == _CR)
+    content_end[has_cr] -= 1
+    nonempty = content_end > starts
+    commas = np.flatnonzero(buffer == _COMMA)
+    if len(quotes):
+        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    owner = np.searchsorted(starts, commas, side="right") - 1
+    fields = np.bincount(owner, minlength=len(starts)) + 1
+    lines = np.searchsorted(newlines, starts) + 1
+    return _Records(
+        starts=starts[nonempty],
+        ends=content_end[nonempty],
+        lines=lines[nonempty],
+        fields=fields[nonempty],
+    )
+
+
+def _quotes_are_clean(buffer: np.ndarray, quotes: np.ndarray) -> bool:
+    """True when every quote opens at a field start and closes at a field end (RFC 4180 quoting)."""
+    opening = quotes[0::2]
+    closing = quotes[1::2]
+    before = buffer[np.maximum(opening - 1, 0)]
+    opens_ok = (opening == 0) | np.isin(before, (_COMMA, _NL, _QUOTE))
+    after = buffer[np.minimum(closing + 1, len(buffer) - 1)]
+    closes_ok = (closing == len(buffer) - 1) | np.isin(after, (_COMMA, _NL, _CR, _QUOTE))
+    # A quote preceded by a quote must be the second half of an escaped pair: the one before closed.
+    pair = before == _QUOTE
+    if pair.any():
+        opens_ok &= ~pair | np.isin(opening - 1, closing)
+    return bool(opens_ok.all() and closes_ok.all())
+
+
+def _ends_inside_quotes(buffer: np.ndarray) -> bool:
+    return int(np.count_nonzero(buffer == _QUOTE)) % 2 == 1
+
+
+def _parse_header(raw_header: bytes) -> list[str]:
+    row = next(csv.reader(io.StringIO(raw_header.decode("utf-8"))), [])
+    return [name.strip() for name in row]
+
+
+def _check_header(file: str, header: list[str], line: int) -> Issue | None:
+    seen: set[str] = set()
+    for name in header:
+        key = name.lower()
+        if key and key in seen:
+            return Issue(file, "duplicate_column", line=line, column=name, value=name)
+        seen.add(key)
+    return None
+
+
+def _ragged_issues(
+    file: str, lines: np.ndarray, counts: np.ndarray, texts: list[str], expected: int
+) -> pd.DataFrame:
+    """Only rows that are wrong pass through here, so a Python loop over them is fine."""
+    messages = pd.Series(
+        [f"the row has {count} fields; the header has {expected}" for count in counts], dtype=STRING
+    )
+    values = pd.Series([_clip(text) for text in texts], dtype=STRING)
+    return row_issues(file, pd.Series(lines), "", values, "ragged_row", messages)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _parse_body(data: bytes, body_start: int, width: int) -> pa.Table | None:
+    names = [f"f{i}" for i in range(width)]
+    body = pa.py_buffer(data)[body_start:] if body_start < len(data) else pa.py_buffer(b"")
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+
+
+def _to_frame(table: pa.Table, header: list[str], lines: np.ndarray) -> pd.DataFrame:
+    frame = table.rename_columns(_unique_names(header)).to_pandas(types_mapper=_as_string)
+    frame.index = pd.Index(lines, name=LINE, dtype="int64")
+    for name in frame.columns:
+        frame[name] = frame[name].str.strip()
+    return frame
+
+
+def _as_string(arrow_type: pa.DataType):
+    return STRING if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) else None
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Empty header cells get placeholder names so the frame stays addressable."""
+    return [name or f"(column {index + 1})" for index, name in enumerate(header)]
+
+
+def _finish(
+    file: str,
+    header: list[str],
+    frame: pd.DataFrame,
+    limits: UploadLimits,
+    notes: pd.DataFrame,
+    ragged: pd.DataFrame,
+) -> CsvTable:
+    too_long = []
+    for name in frame.columns:
+        lengths = frame[name].str.len()
+        mask = (lengths > limits.max_field_chars).to_numpy()
+        if mask.any():
+            values = frame.loc[mask, name].str.slice(0, 80) + "…"
+            too_long.append(row_issues(file, frame.index[mask], name, values, "field_too_long"))
+    return CsvTable(file, header, frame, concat_issues([notes, ragged, *too_long]))
+
+
+def _unreadable(file: str, notes: list[Issue], header: list[str] | None = None) -> CsvTable:
+    return CsvTable(file, header or [], None, issues_from(notes))
+
+
+def _read_with_csv_module(file: str, data: bytes, limits: UploadLimits, notes: list[Issue]) -> CsvTable:
+    """The slow, exact path for files with unusual quoting; still yields start lines per record."""
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last_line = 0
+    try:
+        for row in reader:
+            start = last_line + 1
+            last_line = reader.line_num
+            if row:
+                rows.append(row)
+                lines.append(start)
+    except csv.Error:
+        notes.append(Issue(file, "unterminated_quote", line=last_line + 1))
+        return _unreadable(file, notes)
+    if not rows:
+        return _unreadable(file, [*notes, Issue(file, "empty_file")])
+    header = [name.strip() for name in rows[0]]
+    header_issue = _check_header(file, header, lines[0])
+    if header_issue:
+        return _unreadable(file, [*notes, header_issue], header)
+    if len(rows) == 1:
+        return _unreadable(file, [*notes, Issue(file, "no_rows", line=lines[0])], header)
+    width = len(header)
+    body = list(zip(rows[1:], lines[1:], strict=True))
+    good = [(row, line) for row, line in body if len(row) == width]
+    bad = [(row, line) for row, line in body if len(row) != width]
+    ragged = _ragged_issues(
+        file,
+        np.array([line for _, line in bad], dtype=np.int64),
+        np.array([len(row) for row, _ in bad], dtype=np.int64),
+        [",".join(row) for row, _ in bad],
+        width,
+    )
+    names = _unique_names(header)
+    frame = pd.DataFrame(
+        [row for row, _ in good],
+        columns=names,
+        index=pd.Index([line for _, line in good], name=LINE, dtype="int64"),
+        dtype=STRING,
+    )
+    for name in names:
+        frame[name] = frame[name].str.strip()
+    return _finish(file, header, frame, limits, issues_from(notes), ragged)

@@ -1,0 +1,1 @@
+"""Validation: runs each file's schema lazily, then the rules that span files; returns an issues table."""

@@ -1,0 +1,275 @@
+"""Rules across files: every reference resolves, roles agree, schools are the district's own.
+
+A reference is checked against the referenced file when the upload has it, plus whatever the caller
+says already exists in the roster; when neither is there, one `references_unchecked` warning says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from roster_pipeline.issues import Issue, concat_issues, issues_from, row_issues
+from roster_pipeline.schemas.checks import split_list
+from roster_pipeline.schemas.vocabularies import (
+    GUARDIAN_ROLES,
+    MAX_GUARDIANS_PER_STUDENT,
+    SCHOOL_ORG_TYPE,
+    STAFF_ROLES,
+    STUDENT_ROLES,
+)
+from roster_pipeline.validation.scope import DISTRICT, UploadContext
+
+Frames = dict[str, pd.DataFrame]
+UPLOAD = "(upload)"
+
+
+def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
+    users = frames.get("users.csv")
+    notes: list[Issue] = []
+    issues = [
+        _school_references(frames, context, notes),
+        _enrollment_references(frames, context, notes),
+        _guardian_references(frames, context, notes),
+        _attribute_references(frames, context, notes),
+    ]
+    if users is not None:
+        issues.append(_agent_references(users, frames.get("guardians.csv")))
+    return concat_issues([*issues, issues_from(notes)])
+
+
+def known_school_ids(frames: Frames, context: UploadContext) -> set[str]:
+    orgs = frames.get("orgs.csv")
+    known = set(context.school_ids)
+    if orgs is not None and "type" in orgs.columns:
+        known |= set(orgs.loc[orgs["type"] == SCHOOL_ORG_TYPE, "sourcedId"])
+    return known
+
+
+def _school_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
+    if context.scope != DISTRICT:
+        return concat_issues([])
+    known = known_school_ids(frames, context)
+    places = [("users.csv", "orgSourcedIds", True), ("classes.csv", "schoolSourcedId", False)]
+    places.append(("enrollments.csv", "schoolSourcedId", False))
+    present = [
+        (file, column, is_list)
+        for file, column, is_list in places
+        if file in frames and column in frames[file].columns
+    ]
+    if not known:
+        if present:
+            notes.append(
+                Issue(
+                    UPLOAD,
+                    "references_unchecked",
+                    message="no orgs.csv and no School IDs given: School IDs were not checked",
+                )
+            )
+        return concat_issues([])
+    issues = []
+    for file, column, is_list in present:
+        values = frames[file][column]
+        values = values[values != ""]
+        items = split_list(values) if is_list else values
+        unknown = (items != "") & ~items.isin(list(known))
+        issues.append(
+            row_issues(
+                file,
+                items.index[unknown],
+                column,
+                items[unknown],
+                "unknown_school",
+                message="School ID " + items[unknown] + " is not a school of this district",
+            )
+        )
+    return concat_issues(issues)
+
+
+def _enrollment_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
+    enrollments = frames.get("enrollments.csv")
+    if enrollments is None:
+        return concat_issues([])
+    file = "enrollments.csv"
+    classes, users = frames.get("classes.csv"), frames.get("users.csv")
+    issues = []
+    if classes is not None or context.existing_class_ids:
+        class_ids = _ids(classes, "sourcedId") | context.existing_class_ids
+        issues.append(_dangling(file, enrollments, "classSourcedId", class_ids, "unknown_class"))
+    else:
+        notes.append(_unchecked(file, "classes.csv"))
+    if users is not None or context.existing_user_ids:
+        user_ids = _ids(users, "sourcedId") | context.existing_user_ids
+        issues.append(_dangling(file, enrollments, "userSourcedId", user_ids, "unknown_user"))
+    else:
+        notes.append(_unchecked(file, "users.csv"))
+    if users is not None:
+        issues.append(_role_agreement(file, enrollments, users))
+    if classes is not None and {"schoolSourcedId"} <= set(classes.columns) & set(enrollments.columns):
+        issues.append(_school_agreement(file, enrollments, classes))
+    return concat_issues(issues)
+
+
+def _role_agreement(file: str, enrollments: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+    user_role = enrollments["userSourcedId"].map(_first_by_id(users, "role"))
+    family = _role_family(enrollments["role"])
+    user_family = _role_family(user_role.fillna(""))
+    wrong = user_role.notna() & (family != "") & (family != user_family)
+    return row_issues(
+        file,
+        enrollments.index[wrong],
+        "role",
+        enrollments.loc[wrong, "role"],
+        "role_mismatch",
+        message="enrolled as "
+        + enrollments.loc[wrong, "role"]
+        + " but the user's role is "
+        + user_role[wrong].astype("string"),
+    )
+
+
+def _role_family(roles: pd.Series) -> pd.Series:
+    family = pd.Series("", index=roles.index, dtype="string")
+    family[roles.isin(list(STUDENT_ROLES))] = "student"
+    family[roles.isin(list(STAFF_ROLES))] = "staff"
+    family[roles.isin(list(GUARDIAN_ROLES))] = "guardian"
+    return family
+
+
+def _school_agreement(file: str, enrollments: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+    class_school = enrollments["classSourcedId"].map(_first_by_id(classes, "schoolSourcedId"))
+    school = enrollments["schoolSourcedId"]
+    wrong = class_school.notna() & (school != "") & (class_school != "") & (school != class_school)
+    return row_issues(
+        file,
+        enrollments.index[wrong],
+        "schoolSourcedId",
+        school[wrong],
+        "school_mismatch",
+        message="the class is at School ID " + class_school[wrong].astype("string"),
+    )
+
+
+def _guardian_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
+    guardians = frames.get("guardians.csv")
+    if guardians is None:
+        return concat_issues([])
+    issues = [_student_reference("guardians.csv", guardians, frames, context, notes)]
+    issues.append(_guardian_count(guardians, frames.get("users.csv")))
+    return concat_issues(issues)
+
+
+def _attribute_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
+    attributes = frames.get("student_attributes.csv")
+    if attributes is None:
+        return concat_issues([])
+    return _student_reference("student_attributes.csv", attributes, frames, context, notes)
+
+
+def _student_reference(
+    file: str, frame: pd.DataFrame, frames: Frames, context: UploadContext, notes: list[Issue]
+) -> pd.DataFrame:
+    users = frames.get("users.csv")
+    if users is None and not context.existing_student_ids:
+        notes.append(_unchecked(file, "users.csv"))
+        return concat_issues([])
+    students = _student_ids(users) | context.existing_student_ids
+    return _dangling(file, frame, "studentSourcedId", students, "unknown_student")
+
+
+def _agent_references(users: pd.DataFrame, guardians: pd.DataFrame | None) -> pd.DataFrame:
+    """agentSourcedIds: each a guardian-type user or a guardians.csv guardian; at most six."""
+    if "agentSourcedIds" not in users.columns:
+        return concat_issues([])
+    file = "users.csv"
+    agents = users["agentSourcedIds"]
+    agents = agents[agents != ""]
+    items = split_list(agents)
+    items = items[items != ""]
+    row_role = users["role"].reindex(items.index)
+    guardian_users = users["role"].isin(list(GUARDIAN_ROLES))
+    guardian_ids = set(users.loc[guardian_users, "sourcedId"]) | _ids(guardians, "guardianSourcedId")
+    # On a student row the agents are guardians; on a guardian row, the guardian's students.
+    unknown = row_role.isin(list(STUDENT_ROLES)) & ~items.isin(list(guardian_ids))
+    unknown_student = row_role.isin(list(GUARDIAN_ROLES)) & ~items.isin(list(_student_ids(users)))
+    counts = items.groupby(level=0).size()
+    too_many = counts[counts > MAX_GUARDIANS_PER_STUDENT]
+    return concat_issues(
+        [
+            row_issues(file, items.index[unknown], "agentSourcedIds", items[unknown], "unknown_guardian"),
+            row_issues(
+                file,
+                items.index[unknown_student],
+                "agentSourcedIds",
+                items[unknown_student],
+                "unknown_student",
+            ),
+            row_issues(
+                file,
+                too_many.index,
+                "agentSourcedIds",
+                too_many.astype(str),
+                "too_many_guardians",
+                message="lists " + too_many.astype(str) + " agents; at most 6 are allowed",
+            ),
+        ]
+    )
+
+
+def _guardian_count(guardians: pd.DataFrame, users: pd.DataFrame | None) -> pd.DataFrame:
+    """At most six distinct guardians per student, counting guardians.csv and agentSourcedIds."""
+    pairs = [guardians[["studentSourcedId", "guardianSourcedId"]]]
+    if users is not None and "agentSourcedIds" in users.columns:
+        students = users[users["role"].isin(list(STUDENT_ROLES)) & (users["agentSourcedIds"] != "")]
+        items = split_list(students["agentSourcedIds"])
+        pairs.append(
+            pd.DataFrame(
+                {
+                    "studentSourcedId": students["sourcedId"].reindex(items.index).to_numpy(),
+                    "guardianSourcedId": items.to_numpy(),
+                }
+            )
+        )
+    linked = pd.concat(pairs, ignore_index=True).drop_duplicates()
+    counts = linked.groupby("studentSourcedId").size()
+    over = counts[counts > MAX_GUARDIANS_PER_STUDENT]
+    rows = guardians["studentSourcedId"].isin(list(over.index))
+    total = guardians.loc[rows, "studentSourcedId"].map(over).astype(str)
+    return row_issues(
+        "guardians.csv",
+        guardians.index[rows],
+        "studentSourcedId",
+        guardians.loc[rows, "studentSourcedId"],
+        "too_many_guardians",
+        message="the student has " + total + " guardians; at most 6 are allowed",
+    )
+
+
+def _dangling(file: str, frame: pd.DataFrame, column: str, known: set[str], code: str):
+    values = frame[column]
+    missing = (values != "") & ~values.isin(list(known))
+    return row_issues(file, frame.index[missing], column, values[missing], code)
+
+
+def _unchecked(file: str, needed: str) -> Issue:
+    return Issue(
+        file,
+        "references_unchecked",
+        message=f"{needed} is not in the upload: references from {file} to it were not checked",
+    )
+
+
+def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
+    if frame is None or column not in frame.columns:
+        return set()
+    return set(frame[column])
+
+
+def _student_ids(users: pd.DataFrame | None) -> set[str]:
+    if users is None:
+        return set()
+    return set(users.loc[users["role"].isin(list(STUDENT_ROLES)), "sourcedId"])
+
+
+def _first_by_id(frame: pd.DataFrame, column: str) -> pd.Series:
+    deduplicated = frame.drop_duplicates("sourcedId")
+    return pd.Series(deduplicated[column].to_numpy(), index=deduplicated["sourcedId"].to_numpy())

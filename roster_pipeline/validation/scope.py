@@ -1,0 +1,25 @@
+"""What the caller knows about the upload before reading it: its scope and the roster it lands in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DISTRICT = "district"
+SCHOOL = "school"
+SCOPES = (DISTRICT, SCHOOL)
+
+
+@dataclass(frozen=True)
+class UploadContext:
+    """``school_ids`` are the district's School IDs the caller knows (later: from the roster database);
+    the ``existing_*`` sets let references point at records already in the roster (delta files)."""
+
+    scope: str = DISTRICT
+    school_ids: frozenset[str] = field(default_factory=frozenset)
+    existing_user_ids: frozenset[str] = field(default_factory=frozenset)
+    existing_student_ids: frozenset[str] = field(default_factory=frozenset)
+    existing_class_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {self.scope!r}")

@@ -1,0 +1,187 @@
+"""Validate a whole upload: each file's header and values, then the rules across files.
+
+The result keeps, per file, the rows as the district wrote them (for the results CSVs) and a frame with
+standard column names and normalised values (for matching), plus one issues table for everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from roster_pipeline.issues import ERROR, Issue, concat_issues, issues_from
+from roster_pipeline.schemas.aliases import aliases_for
+from roster_pipeline.schemas.file_format import FileFormat
+from roster_pipeline.schemas.registry import IGNORED_ONEROSTER_FILES, ROSTER_FILES, format_for
+from roster_pipeline.upload.csv_reader import read_csv_table
+from roster_pipeline.upload.headers import EXTENSION_PREFIX, match_headers
+from roster_pipeline.upload.manifest import ABSENT, BULK, MANIFEST, Manifest, parse_manifest
+from roster_pipeline.upload.members import UPLOAD, UploadFiles
+from roster_pipeline.validation.cross_file import cross_file_issues
+from roster_pipeline.validation.file_rules import SECRET_COLUMNS, row_rules, schema_issues
+from roster_pipeline.validation.normalise import normalise_values
+from roster_pipeline.validation.scope import DISTRICT, UploadContext
+from roster_pipeline.validation.settings import ReaderSettings
+
+SUCCESS = "SUCCESS"
+
+
+@dataclass
+class ValidatedFile:
+    """One file of the upload. ``rows`` are the input rows as written (secrets removed), indexed by
+    line; ``frame`` has standard columns and normalised values. Both are None when unreadable."""
+
+    name: str
+    format: FileFormat | None = None
+    mode: str = BULK
+    header: list[str] = field(default_factory=list)
+    rows: pd.DataFrame | None = None
+    frame: pd.DataFrame | None = None
+
+
+@dataclass
+class ValidatedUpload:
+    location: str
+    context: UploadContext
+    manifest: Manifest
+    files: dict[str, ValidatedFile]
+    issues: pd.DataFrame
+
+    @property
+    def has_errors(self) -> bool:
+        return bool((self.issues["severity"] == ERROR).any())
+
+    def frame(self, name: str) -> pd.DataFrame | None:
+        validated = self.files.get(name)
+        return None if validated is None else validated.frame
+
+    def file_issues(self, name: str) -> pd.DataFrame:
+        return self.issues[self.issues["file"] == name]
+
+
+def validate_upload(
+    upload: UploadFiles,
+    context: UploadContext | None = None,
+    settings: ReaderSettings | None = None,
+) -> ValidatedUpload:
+    context = context or UploadContext()
+    settings = settings or ReaderSettings()
+    issues: list[pd.DataFrame] = [upload.issues_frame()]
+    notes: list[Issue] = []
+    files: dict[str, ValidatedFile] = {}
+
+    manifest = Manifest()
+    manifest_name = _find(upload, MANIFEST)
+    if manifest_name is not None:
+        validated, file_issues = _validate_file(
+            manifest_name, upload.files[manifest_name], format_for(MANIFEST), context, settings
+        )
+        files[validated.name] = validated
+        issues.append(file_issues)
+        if validated.frame is not None:
+            manifest, manifest_issues = parse_manifest(validated.frame)
+            issues.append(manifest_issues)
+
+    for name, data in upload.files.items():
+        fmt = format_for(name)
+        if name == manifest_name:
+            continue
+        if fmt is None:
+            ignored = name.lower() in IGNORED_ONEROSTER_FILES
+            notes.append(Issue(name, "file_ignored" if ignored else "unknown_file"))
+            files[name] = ValidatedFile(name)
+            continue
+        mode = manifest.mode_of(fmt.key)
+        if mode == ABSENT:
+            notes.append(Issue(fmt.name, "file_declared_absent"))
+            continue
+        validated, file_issues = _validate_file(fmt.name, data, fmt, context, settings)
+        validated.mode = mode
+        files[fmt.name] = validated
+        issues.append(file_issues)
+
+    for key, mode in manifest.modes.items():
+        fmt = format_for(key)
+        if mode != ABSENT and fmt is not None and fmt.name not in files:
+            notes.append(Issue(fmt.name, "missing_file", message=f"the manifest says {mode}"))
+    readable = {name: item.frame for name, item in files.items() if item.frame is not None}
+    if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")):
+        notes.append(Issue(UPLOAD, "no_roster_files"))
+    issues.append(cross_file_issues(readable, context))
+    issues.append(issues_from(notes))
+    return ValidatedUpload(upload.location, context, manifest, files, _sorted(concat_issues(issues)))
+
+
+def _find(upload: UploadFiles, standard: str) -> str | None:
+    return next((name for name in upload.files if name.lower() == standard), None)
+
+
+def _validate_file(
+    name: str,
+    data: bytes,
+    fmt: FileFormat,
+    context: UploadContext,
+    settings: ReaderSettings,
+) -> tuple[ValidatedFile, pd.DataFrame]:
+    table = read_csv_table(name, data, settings.limits)
+    validated = ValidatedFile(name, fmt, header=table.header)
+    issues = [table.issues]
+    if table.frame is None:
+        return validated, concat_issues(issues)
+    match = match_headers(name, table.header, fmt.columns, aliases_for(settings.header_aliases, fmt.name))
+    issues.append(issues_from(match.issues))
+    secrets = [written for written, standard in match.rename.items() if standard in SECRET_COLUMNS]
+    validated.rows = table.frame.drop(columns=secrets)
+
+    wide = fmt.name == "student_attributes.csv" and _is_wide(match.rename)
+    required = set(fmt.required) - ({"attribute", "value"} if wide else set())
+    if context.scope == DISTRICT:
+        required |= set(fmt.district_required)
+    missing = sorted(required - set(match.rename.values()), key=fmt.columns.index)
+    if missing:
+        issues.append(issues_from(Issue(name, "missing_column", line=1, column=column) for column in missing))
+        return validated, concat_issues(issues)
+
+    keep = {written: standard for written, standard in match.rename.items() if standard not in SECRET_COLUMNS}
+    extensions = [column for column in match.unknown if column.lower().startswith(EXTENSION_PREFIX)]
+    frame = table.frame[[*keep, *extensions]].rename(columns=keep)
+    if wide:
+        issues = [_drop_attribute_column_warnings(concat_issues(issues), match.unknown)]
+        frame = _wide_to_long(table.frame, keep, match.unknown)
+    frame, normalised = normalise_values(name, frame)
+    value_issues = concat_issues([normalised, schema_issues(fmt, frame), row_rules(fmt, frame, context)])
+    # Name columns as the district wrote them, so the issue points at their header.
+    as_written = {standard: written for written, standard in keep.items()}
+    value_issues["column"] = value_issues["column"].replace(as_written)
+    validated.frame = frame
+    return validated, concat_issues([*issues, value_issues])
+
+
+def _is_wide(rename: dict[str, str]) -> bool:
+    standard = set(rename.values())
+    return "studentSourcedId" in standard and not standard & {"attribute", "value"}
+
+
+def _wide_to_long(rows: pd.DataFrame, keep: dict[str, str], attributes: list[str]) -> pd.DataFrame:
+    """One row per non-empty attribute cell; the line stays the wide row's line."""
+    student = next(written for written, standard in keep.items() if standard == "studentSourcedId")
+    long = rows[[student, *attributes]].melt(
+        id_vars=student, var_name="attribute", value_name="value", ignore_index=False
+    )
+    long = long.rename(columns={student: "studentSourcedId"})
+    long = long[long["value"] != ""].sort_index(kind="stable")
+    long["attribute"] = long["attribute"].astype(rows[student].dtype)
+    long["value"] = long["value"].astype(rows[student].dtype)
+    long["(column)"] = long["attribute"]
+    return long
+
+
+def _drop_attribute_column_warnings(issues: pd.DataFrame, attributes: list[str]) -> pd.DataFrame:
+    return issues[~((issues["code"] == "unknown_column") & issues["column"].isin(attributes))]
+
+
+def _sorted(issues: pd.DataFrame) -> pd.DataFrame:
+    ordered = issues.assign(_upload=issues["file"] != UPLOAD)
+    ordered = ordered.sort_values(["_upload", "file", "line"], kind="stable", na_position="first")
+    return ordered.drop(columns="_upload").reset_index(drop=True)
