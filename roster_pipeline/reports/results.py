@@ -50,7 +50,10 @@ def _worded(issues: pd.DataFrame) -> pd.Series:
 def _per_line(issues: pd.DataFrame) -> pd.DataFrame:
     """Worst severity and every message, per line (only lines with issues pass through here)."""
     if issues.empty:
-        return pd.DataFrame({"result": [], "message": []}, index=pd.Index([], dtype="int64"))
+        return pd.DataFrame(
+            {"result": pd.array([], STRING), "message": pd.array([], STRING)},
+            index=pd.Index([], dtype="int64"),
+        )
     worded = _worded(issues)
     frame = pd.DataFrame(
         {

@@ -146,7 +146,10 @@ def _ends_inside_quotes(buffer: np.ndarray) -> bool:
 
 
 def _parse_header(raw_header: bytes) -> list[str]:
-    row = next(csv.reader(io.StringIO(raw_header.decode("utf-8"))), [])
+    try:
+        row = next(csv.reader(io.StringIO(raw_header.decode("utf-8"), newline="")), [])
+    except csv.Error:
+        row = raw_header.decode("utf-8").split(",")
     return [name.strip() for name in row]
 
 

@@ -14,8 +14,8 @@ from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
 
 UPLOAD = "(upload)"
-# Files a sender's tools leave behind; skipped without a word.
-_NOISE_PREFIXES = ("__MACOSX/", ".")
+# Files a sender's tools leave behind (macOS resource forks, dotfiles); skipped without a word.
+_NOISE_FOLDER = "__MACOSX"
 _MARKERS = {"_READY", "_SUCCESS"}
 
 
@@ -51,12 +51,10 @@ def collect_members(
     seen: dict[str, str] = {}
     for member in members:
         name = PurePosixPath(member.path).name
-        if not name or name in _MARKERS or member.path.startswith(_NOISE_PREFIXES):
-            continue
-        if "/." in member.path or "/__MACOSX/" in member.path:
-            continue
         if not is_safe_member_path(member.path):
             upload.issues.append(Issue(UPLOAD, "unsafe_path", value=member.path))
+            continue
+        if not name or name in _MARKERS or _is_noise(member.path):
             continue
         lowered = name.lower()
         if lowered.endswith((".zip", ".gz", ".tar", ".7z", ".rar")):
@@ -96,6 +94,11 @@ def collect_members(
             )
         upload.files[name] = data
     return upload
+
+
+def _is_noise(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return _NOISE_FOLDER in parts or any(part.startswith(".") for part in parts)
 
 
 def is_safe_member_path(path: str) -> bool:

@@ -1,0 +1,1 @@
+"""Synthetic district uploads for benchmarks and tests."""
