@@ -8,51 +8,56 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from roster_pipeline.schemas.vocabularies import DATE_PATTERN, DATETIME_PATTERN, ID_PATTERN
-
-
-def required() -> pa.Check:
-    return pa.Check(lambda s: s.str.len() > 0, name="required_value")
-
-
-def identifier() -> pa.Check:
-    return pa.Check(lambda s: (s == "") | s.str.fullmatch(ID_PATTERN), name="invalid_id")
+from roster_pipeline.frames import STRING, is_in
+from roster_pipeline.schemas.vocabularies import BOOLEANS, DATE_PATTERN, DATETIME_PATTERN, ID_PATTERN
 
 
-def identifier_list() -> pa.Check:
-    return pa.Check(lambda s: each_item(s, lambda items: items.str.fullmatch(ID_PATTERN)), name="invalid_id")
+def required() -> pandera.Check:
+    return pandera.Check(lambda s: s.str.len() > 0, name="required_value")
 
 
-def unique(code: str = "duplicate_id") -> pa.Check:
-    return pa.Check(lambda s: (s == "") | ~s.duplicated(keep="first"), name=code)
+def identifier() -> pandera.Check:
+    return pandera.Check(lambda s: (s == "") | s.str.fullmatch(ID_PATTERN), name="invalid_id")
 
 
-def one_of(values: Iterable[str], code: str) -> pa.Check:
+def identifier_list() -> pandera.Check:
+    return pandera.Check(
+        lambda s: each_item(s, lambda items: items.str.fullmatch(ID_PATTERN)), name="invalid_id"
+    )
+
+
+def unique(code: str = "duplicate_id") -> pandera.Check:
+    return pandera.Check(lambda s: (s == "") | ~s.duplicated(keep="first"), name=code)
+
+
+def one_of(values: Iterable[str], code: str) -> pandera.Check:
     allowed = sorted(values)
-    return pa.Check(lambda s: (s == "") | s.isin(allowed), name=code)
+    return pandera.Check(lambda s: (s == "") | is_in(s, allowed), name=code)
 
 
-def each_one_of(values: Iterable[str], code: str) -> pa.Check:
+def each_one_of(values: Iterable[str], code: str) -> pandera.Check:
     allowed = sorted(values)
-    return pa.Check(lambda s: each_item(s, lambda items: items.isin(allowed)), name=code)
+    return pandera.Check(lambda s: each_item(s, lambda items: is_in(items, allowed)), name=code)
 
 
-def matches(pattern: str, code: str) -> pa.Check:
-    return pa.Check(lambda s: (s == "") | s.str.fullmatch(pattern), name=code)
+def matches(pattern: str, code: str) -> pandera.Check:
+    return pandera.Check(lambda s: (s == "") | s.str.fullmatch(pattern), name=code)
 
 
-def boolean() -> pa.Check:
-    return pa.Check(lambda s: (s == "") | s.str.lower().isin(["true", "false"]), name="invalid_boolean")
+def boolean() -> pandera.Check:
+    return pandera.Check(lambda s: (s == "") | is_in(s.str.lower(), BOOLEANS), name="invalid_boolean")
 
 
-def date() -> pa.Check:
-    return pa.Check(lambda s: (s == "") | is_date(s), name="invalid_date")
+def date() -> pandera.Check:
+    return pandera.Check(lambda s: (s == "") | is_date(s), name="invalid_date")
 
 
-def datetime() -> pa.Check:
-    return pa.Check(
+def datetime() -> pandera.Check:
+    return pandera.Check(
         lambda s: (s == "") | (s.str.fullmatch(DATETIME_PATTERN) & is_date(s.str.slice(0, 10))),
         name="invalid_datetime",
     )
@@ -61,8 +66,9 @@ def datetime() -> pa.Check:
 def is_date(values: pd.Series) -> pd.Series:
     """A real calendar date written YYYY-MM-DD (2026-02-30 is not)."""
     shaped = values.str.fullmatch(DATE_PATTERN).fillna(False).astype(bool)
-    parsed = pd.to_datetime(values.where(shaped), format="%Y-%m-%d", errors="coerce")
-    return shaped & parsed.notna()
+    text = pa.array(values.where(shaped, "").astype(STRING).array).cast(pa.string())
+    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return shaped & pd.Series(parsed.is_valid().to_numpy(zero_copy_only=False), index=values.index)
 
 
 def split_list(values: pd.Series) -> pd.Series:
@@ -75,6 +81,8 @@ def each_item(values: pd.Series, item_ok) -> pd.Series:
     """True where every item of a list field passes ``item_ok`` (an empty field passes)."""
     if values.empty:
         return pd.Series(True, index=values.index, dtype=bool)
+    if not values.str.contains(",", regex=False).any():
+        return item_ok(values).fillna(False).astype(bool) | (values == "")
     items = split_list(values)
     ok = item_ok(items).fillna(False).astype(bool) | (items == "")
     per_row = ok.groupby(level=0, sort=False).all()

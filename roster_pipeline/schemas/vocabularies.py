@@ -32,7 +32,7 @@ GRADE_ALIASES = {
     "pk": "PK",
     "tk": "TK",
     "other": "Other",
-    **{str(n): f"{n:02d}" for n in range(1, 14)},
+    **{str(n): f"{n:02d}" for n in range(1, 10)},
 }
 
 MAX_GUARDIANS_PER_STUDENT = 6

@@ -47,7 +47,7 @@ class _Records:
     starts: np.ndarray
     ends: np.ndarray
     lines: np.ndarray
-    fields: np.ndarray
+    quotes: np.ndarray
 
 
 def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) -> CsvTable:
@@ -77,22 +77,24 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
     header_issue = _check_header(file, header, int(records.lines[0]))
     if header_issue:
         return _unreadable(file, [*notes, header_issue], header)
-    body_start = int(records.ends[0]) + 1
-    good = records.fields[1:] == len(header)
     lines = records.lines[1:]
+    if len(lines) == 0:
+        return _unreadable(file, [*notes, Issue(file, "no_rows", line=int(records.lines[0]))], header)
+
+    table, skipped = _parse_body(data, int(records.ends[0]) + 1, len(header))
+    good = np.ones(len(lines), dtype=bool)
+    if skipped:
+        fields = _field_counts(buffer, records)
+        good = fields[1:] == len(header)
     bad = np.flatnonzero(~good) + 1
     ragged = _ragged_issues(
         file,
         records.lines[bad],
-        records.fields[bad],
+        fields[bad] if skipped else np.array([], dtype=np.int64),
         [data[records.starts[i] : records.ends[i]].decode("utf-8") for i in bad],
         len(header),
     )
-    if len(lines) == 0:
-        return _unreadable(file, [*notes, Issue(file, "no_rows", line=int(records.lines[0]))], header)
-
-    table = _parse_body(data, body_start, len(header))
-    if table is None or table.num_rows != int(good.sum()):
+    if table is None or table.num_rows != int(good.sum()) or len(bad) != skipped:
         return _read_with_csv_module(file, data, limits, notes)
     frame = _to_frame(table, header, lines[good])
     return _finish(file, header, frame, limits, issues_from(notes), ragged)
@@ -112,18 +114,23 @@ def _scan_records(buffer: np.ndarray) -> _Records | None:
     has_cr = (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == _CR)
     content_end[has_cr] -= 1
     nonempty = content_end > starts
-    commas = np.flatnonzero(buffer == _COMMA)
-    if len(quotes):
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    owner = np.searchsorted(starts, commas, side="right") - 1
-    fields = np.bincount(owner, minlength=len(starts)) + 1
     lines = np.searchsorted(newlines, starts) + 1
     return _Records(
         starts=starts[nonempty],
         ends=content_end[nonempty],
         lines=lines[nonempty],
-        fields=fields[nonempty],
+        quotes=quotes,
     )
+
+
+def _field_counts(buffer: np.ndarray, records: _Records) -> np.ndarray:
+    """Fields per record (commas outside quotes, plus one); only needed when some row is ragged."""
+    commas = np.flatnonzero(buffer == _COMMA)
+    if len(records.quotes):
+        commas = commas[np.searchsorted(records.quotes, commas) % 2 == 0]
+    owner = np.searchsorted(records.starts, commas, side="right") - 1
+    inside = records.ends[np.maximum(owner, 0)] > commas
+    return np.bincount(owner[inside & (owner >= 0)], minlength=len(records.starts)) + 1
 
 
 def _quotes_are_clean(buffer: np.ndarray, quotes: np.ndarray) -> bool:
@@ -178,14 +185,22 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _parse_body(data: bytes, body_start: int, width: int) -> pa.Table | None:
+def _parse_body(data: bytes, body_start: int, width: int) -> tuple[pa.Table | None, int]:
+    """The rows after the header, and how many pyarrow skipped for having the wrong field count."""
     names = [f"f{i}" for i in range(width)]
     body = pa.py_buffer(data)[body_start:] if body_start < len(data) else pa.py_buffer(b"")
+    skipped = 0
+
+    def skip(row) -> str:
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
     try:
-        return pacsv.read_csv(
+        table = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
@@ -193,7 +208,8 @@ def _parse_body(data: bytes, body_start: int, width: int) -> pa.Table | None:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
-        return None
+        return None, skipped
+    return table, skipped
 
 
 def _to_frame(table: pa.Table, header: list[str], lines: np.ndarray) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from roster_pipeline.frames import STRING, is_in
 from roster_pipeline.issues import Issue, concat_issues, issues_from, row_issues
 from roster_pipeline.schemas.checks import split_list
 from roster_pipeline.schemas.vocabularies import (
@@ -71,7 +72,7 @@ def _school_references(frames: Frames, context: UploadContext, notes: list[Issue
         values = frames[file][column]
         values = values[values != ""]
         items = split_list(values) if is_list else values
-        unknown = (items != "") & ~items.isin(list(known))
+        unknown = (items != "") & ~is_in(items, known)
         issues.append(
             row_issues(
                 file,
@@ -93,12 +94,12 @@ def _enrollment_references(frames: Frames, context: UploadContext, notes: list[I
     classes, users = frames.get("classes.csv"), frames.get("users.csv")
     issues = []
     if classes is not None or context.existing_class_ids:
-        class_ids = _ids(classes, "sourcedId") | context.existing_class_ids
+        class_ids = _union(_ids(classes, "sourcedId"), context.existing_class_ids)
         issues.append(_dangling(file, enrollments, "classSourcedId", class_ids, "unknown_class"))
     else:
         notes.append(_unchecked(file, "classes.csv"))
     if users is not None or context.existing_user_ids:
-        user_ids = _ids(users, "sourcedId") | context.existing_user_ids
+        user_ids = _union(_ids(users, "sourcedId"), context.existing_user_ids)
         issues.append(_dangling(file, enrollments, "userSourcedId", user_ids, "unknown_user"))
     else:
         notes.append(_unchecked(file, "users.csv"))
@@ -129,9 +130,9 @@ def _role_agreement(file: str, enrollments: pd.DataFrame, users: pd.DataFrame) -
 
 def _role_family(roles: pd.Series) -> pd.Series:
     family = pd.Series("", index=roles.index, dtype="string")
-    family[roles.isin(list(STUDENT_ROLES))] = "student"
-    family[roles.isin(list(STAFF_ROLES))] = "staff"
-    family[roles.isin(list(GUARDIAN_ROLES))] = "guardian"
+    family[is_in(roles, STUDENT_ROLES)] = "student"
+    family[is_in(roles, STAFF_ROLES)] = "staff"
+    family[is_in(roles, GUARDIAN_ROLES)] = "guardian"
     return family
 
 
@@ -172,7 +173,7 @@ def _student_reference(
     if users is None and not context.existing_student_ids:
         notes.append(_unchecked(file, "users.csv"))
         return concat_issues([])
-    students = _student_ids(users) | context.existing_student_ids
+    students = _union(_student_ids(users), context.existing_student_ids)
     return _dangling(file, frame, "studentSourcedId", students, "unknown_student")
 
 
@@ -186,11 +187,11 @@ def _agent_references(users: pd.DataFrame, guardians: pd.DataFrame | None) -> pd
     items = split_list(agents)
     items = items[items != ""]
     row_role = users["role"].reindex(items.index)
-    guardian_users = users["role"].isin(list(GUARDIAN_ROLES))
-    guardian_ids = set(users.loc[guardian_users, "sourcedId"]) | _ids(guardians, "guardianSourcedId")
+    guardian_users = is_in(users["role"], GUARDIAN_ROLES)
+    guardian_ids = _union(users.loc[guardian_users, "sourcedId"], _ids(guardians, "guardianSourcedId"))
     # On a student row the agents are guardians; on a guardian row, the guardian's students.
-    unknown = row_role.isin(list(STUDENT_ROLES)) & ~items.isin(list(guardian_ids))
-    unknown_student = row_role.isin(list(GUARDIAN_ROLES)) & ~items.isin(list(_student_ids(users)))
+    unknown = is_in(row_role, STUDENT_ROLES) & ~is_in(items, guardian_ids)
+    unknown_student = is_in(row_role, GUARDIAN_ROLES) & ~is_in(items, _student_ids(users))
     counts = items.groupby(level=0).size()
     too_many = counts[counts > MAX_GUARDIANS_PER_STUDENT]
     return concat_issues(
@@ -219,7 +220,7 @@ def _guardian_count(guardians: pd.DataFrame, users: pd.DataFrame | None) -> pd.D
     """At most six distinct guardians per student, counting guardians.csv and agentSourcedIds."""
     pairs = [guardians[["studentSourcedId", "guardianSourcedId"]]]
     if users is not None and "agentSourcedIds" in users.columns:
-        students = users[users["role"].isin(list(STUDENT_ROLES)) & (users["agentSourcedIds"] != "")]
+        students = users[is_in(users["role"], STUDENT_ROLES) & (users["agentSourcedIds"] != "")]
         items = split_list(students["agentSourcedIds"])
         pairs.append(
             pd.DataFrame(
@@ -232,7 +233,7 @@ def _guardian_count(guardians: pd.DataFrame, users: pd.DataFrame | None) -> pd.D
     linked = pd.concat(pairs, ignore_index=True).drop_duplicates()
     counts = linked.groupby("studentSourcedId").size()
     over = counts[counts > MAX_GUARDIANS_PER_STUDENT]
-    rows = guardians["studentSourcedId"].isin(list(over.index))
+    rows = is_in(guardians["studentSourcedId"], over.index)
     total = guardians.loc[rows, "studentSourcedId"].map(over).astype(str)
     return row_issues(
         "guardians.csv",
@@ -244,9 +245,9 @@ def _guardian_count(guardians: pd.DataFrame, users: pd.DataFrame | None) -> pd.D
     )
 
 
-def _dangling(file: str, frame: pd.DataFrame, column: str, known: set[str], code: str):
+def _dangling(file: str, frame: pd.DataFrame, column: str, known: pd.Series, code: str):
     values = frame[column]
-    missing = (values != "") & ~values.isin(list(known))
+    missing = (values != "") & ~is_in(values, known)
     return row_issues(file, frame.index[missing], column, values[missing], code)
 
 
@@ -258,16 +259,21 @@ def _unchecked(file: str, needed: str) -> Issue:
     )
 
 
-def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
+def _ids(frame: pd.DataFrame | None, column: str) -> pd.Series:
     if frame is None or column not in frame.columns:
-        return set()
-    return set(frame[column])
+        return pd.Series([], dtype=STRING)
+    return frame[column]
 
 
-def _student_ids(users: pd.DataFrame | None) -> set[str]:
+def _student_ids(users: pd.DataFrame | None) -> pd.Series:
     if users is None:
-        return set()
-    return set(users.loc[users["role"].isin(list(STUDENT_ROLES)), "sourcedId"])
+        return pd.Series([], dtype=STRING)
+    return users.loc[is_in(users["role"], STUDENT_ROLES), "sourcedId"]
+
+
+def _union(ids: pd.Series, more: pd.Series | frozenset[str]) -> pd.Series:
+    extra = more if isinstance(more, pd.Series) else pd.Series(sorted(more), dtype=STRING)
+    return pd.concat([ids.astype(STRING), extra.astype(STRING)], ignore_index=True)
 
 
 def _first_by_id(frame: pd.DataFrame, column: str) -> pd.Series:

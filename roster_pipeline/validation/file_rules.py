@@ -8,11 +8,13 @@ from functools import reduce
 import pandas as pd
 import pandera.pandas as pa
 
+from roster_pipeline.frames import is_in
 from roster_pipeline.issues import concat_issues, empty_issues, row_issues
 from roster_pipeline.schemas.checks import is_date
 from roster_pipeline.schemas.file_format import FileFormat
 from roster_pipeline.schemas.vocabularies import (
     BOOLEAN_ATTRIBUTES,
+    BOOLEANS,
     GUARDIAN_ROLES,
     ISO_639_1,
     STAFF_ROLES,
@@ -68,8 +70,8 @@ def _missing_school(file: str, frame: pd.DataFrame, column: str, rows: pd.Series
 
 
 def _user_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> list[pd.DataFrame]:
-    staff = frame["role"].isin(list(STAFF_ROLES))
-    not_guardian = ~frame["role"].isin(list(GUARDIAN_ROLES))
+    staff = is_in(frame["role"], STAFF_ROLES)
+    not_guardian = ~is_in(frame["role"], GUARDIAN_ROLES)
     issues = [_missing_school(file, frame, "orgSourcedIds", not_guardian, context)]
     email = frame["email"] if "email" in frame.columns else pd.Series("", index=frame.index)
     missing = staff & (email == "")
@@ -172,10 +174,10 @@ def _attribute_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> 
         )
     ]
     name, value = frame["attribute"], frame["value"]
-    boolean = name.isin(list(BOOLEAN_ATTRIBUTES)) & (value != "")
-    bad_boolean = boolean & ~value.str.lower().isin(["true", "false"])
+    boolean = is_in(name, BOOLEAN_ATTRIBUTES) & (value != "")
+    bad_boolean = boolean & ~is_in(value.str.lower(), BOOLEANS)
     bad_date = (name == "birthDate") & (value != "") & ~is_date(value)
-    bad_language = (name == "homeLanguage") & (value != "") & ~value.str.lower().isin(list(ISO_639_1))
+    bad_language = (name == "homeLanguage") & (value != "") & ~is_in(value.str.lower(), ISO_639_1)
     bad = bad_boolean | bad_date | bad_language
     message = pd.Series("true or false expected", index=frame.index, dtype="string")
     message[bad_date] = "a date YYYY-MM-DD expected"

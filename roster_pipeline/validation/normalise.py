@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from roster_pipeline.frames import is_in
 from roster_pipeline.issues import concat_issues, row_issues
 from roster_pipeline.schemas.checks import split_list
 from roster_pipeline.schemas.vocabularies import GRADE_ALIASES, STATUS_ALIASES
@@ -24,7 +25,7 @@ def normalise_values(file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         if column in frame.columns:
             frame[column] = frame[column].str.lower()
     if "status" in frame.columns:
-        renamed = frame["status"].isin(list(STATUS_ALIASES))
+        renamed = is_in(frame["status"], STATUS_ALIASES)
         if renamed.any():
             issues.append(
                 row_issues(
@@ -45,12 +46,12 @@ def normalise_values(file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
 def _normalise_grades(file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     grades = frame["grades"]
     items = split_list(grades[grades != ""])
-    aliased = items.isin(list(GRADE_ALIASES))
+    aliased = is_in(items, GRADE_ALIASES)
     if not aliased.any():
         return frame, concat_issues([])
     rows = items.index[aliased].unique()
     fixed = items[items.index.isin(rows)]
-    fixed = fixed.where(~fixed.isin(list(GRADE_ALIASES)), fixed.map(GRADE_ALIASES))
+    fixed = fixed.where(~is_in(fixed, GRADE_ALIASES), fixed.map(GRADE_ALIASES))
     joined = fixed.groupby(level=0, sort=False).agg(",".join)
     issues = row_issues(
         file,
