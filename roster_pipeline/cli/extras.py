@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +10,7 @@ import pandas as pd
 from roster_pipeline.cli.check import check_upload, describe_upload
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.codes import CODES
-
-
-def sample_upload_path() -> Path:
-    return Path(str(resources.files("roster_pipeline.samples").joinpath("demo_district")))
+from roster_pipeline.samples import sample_upload_path
 
 
 def add_demo_parser(commands: argparse._SubParsersAction) -> None:

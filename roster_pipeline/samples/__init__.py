@@ -1,0 +1,8 @@
+"""Bundled sample uploads, for the demo and the tests."""
+
+from importlib import resources
+from pathlib import Path
+
+
+def sample_upload_path() -> Path:
+    return Path(str(resources.files("roster_pipeline.samples").joinpath("demo_district")))
