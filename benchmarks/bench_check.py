@@ -20,14 +20,14 @@ from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.validate import validate_upload
 
 GENERATED = Path(__file__).parent / "generated"
+GENERATE = [sys.executable, "-m", "roster_pipeline.synthetic.generate"]
 
 
 def ensure_upload(students: int, seed: int) -> Path:
     folder = GENERATED / f"district-{students}-seed{seed}"
     if not (folder / "manifest.csv").exists():
         subprocess.run(
-            [sys.executable, "-m", "roster_pipeline.synthetic.generate", str(folder)]
-            + ["--students", str(students), "--seed", str(seed)],
+            [*GENERATE, str(folder), "--students", str(students), "--seed", str(seed)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
