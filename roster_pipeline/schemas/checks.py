@@ -68,7 +68,9 @@ def is_date(values: pd.Series) -> pd.Series:
     shaped = values.str.fullmatch(DATE_PATTERN).fillna(False).astype(bool)
     text = pa.array(values.where(shaped, "").astype(STRING).array).cast(pa.string())
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    return shaped & pd.Series(parsed.is_valid().to_numpy(zero_copy_only=False), index=values.index)
+    # strptime rolls 2026-02-30 over to March; a real date prints back as written.
+    real = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text), False)
+    return shaped & pd.Series(real.to_numpy(zero_copy_only=False), index=values.index)
 
 
 def split_list(values: pd.Series) -> pd.Series:
