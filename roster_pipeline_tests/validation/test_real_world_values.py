@@ -19,7 +19,13 @@ def test_booleans_in_any_case_are_accepted_and_stored_lower_case(tmp_path: Path)
     result = validate(
         tmp_path,
         {
-            "users.csv": "sourcedId,role,givenName,familyName,enabledUser\n1,student,A,B,TRUE\n2,student,C,D,True\n"
+            "users.csv": "\n".join(
+                [
+                    "sourcedId,role,givenName,familyName,enabledUser",
+                    "1,student,A,B,TRUE",
+                    "2,student,C,D,True\n",
+                ]
+            )
         },
     )
     assert result.issues.empty
