@@ -7,7 +7,7 @@ import pandas as pd
 from roster_pipeline.issues import ERROR, WARNING
 from roster_pipeline.validation.validate import SUCCESS, ValidatedFile, ValidatedUpload
 
-RESULT_COLUMNS = ["line", "result", "message"]
+RESULT_COLUMNS = ["line", "result", "action", "message"]
 # Issues about the header concern the whole file, not the row on the header's line.
 HEADER_CODES = (
     "missing_column",
@@ -19,8 +19,12 @@ HEADER_CODES = (
 STRING = pd.StringDtype("pyarrow")
 
 
-def file_results(upload: ValidatedUpload, name: str) -> pd.DataFrame:
-    """The file's rows as the district wrote them, each followed by what became of it."""
+def file_results(
+    upload: ValidatedUpload, name: str, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+) -> pd.DataFrame:
+    """The file's rows as the district wrote them, each followed by what became of it: its result,
+    the plan's action (``actions``: file, line, action, detail; rows it does not name get
+    ``no_plan_action``) and the messages."""
     validated: ValidatedFile = upload.files[name]
     issues = upload.file_issues(name)
     rows = validated.rows
@@ -39,6 +43,13 @@ def file_results(upload: ValidatedUpload, name: str) -> pd.DataFrame:
         result[:] = ERROR
         message = message.where(message == "", message + "; ") + "file rejected: " + "; ".join(reasons)
     results["result"] = result.to_numpy()
+    action = pd.Series(no_plan_action, index=lines, dtype=STRING)
+    if actions is not None:
+        mine = actions[actions["file"] == name].set_index("line")
+        action = mine["action"].reindex(lines).fillna(no_plan_action).astype(STRING)
+        detail = mine["detail"].reindex(lines).fillna("").astype(STRING)
+        message = message.where(detail == "", detail.where(message == "", detail + "; " + message))
+    results["action"] = action.to_numpy()
     results["message"] = message.to_numpy()
     return results.reset_index(drop=True)
 

@@ -13,23 +13,27 @@ from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.validation.validate import ValidatedUpload
 
 
-def results_files(upload: ValidatedUpload) -> dict[str, bytes]:
+def results_files(
+    upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+) -> dict[str, bytes]:
     """Every results file by name: `<file>_results.csv` per input file, `errors.csv`, `summary.csv`."""
     out: dict[str, bytes] = {}
     for name, validated in upload.files.items():
         if validated.format is None:
             continue
         stem = name.removesuffix(".csv")
-        out[f"{stem}_results.csv"] = _csv(file_results(upload, name))
+        out[f"{stem}_results.csv"] = _csv(file_results(upload, name, actions, no_plan_action))
     out["errors.csv"] = _csv(errors_only(upload))
     out["summary.csv"] = _csv(upload_summary(upload))
     return out
 
 
-def write_results(upload: ValidatedUpload, folder: Path) -> list[Path]:
+def write_results(
+    upload: ValidatedUpload, folder: Path, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in results_files(upload).items():
+    for name, data in results_files(upload, actions, no_plan_action).items():
         path = folder / name
         path.write_bytes(data)
         written.append(path)

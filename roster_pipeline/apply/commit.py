@@ -1,0 +1,192 @@
+"""Commit a staged plan: ONE transaction under the tenant's lock, refused if the roster changed since
+the plan was built or if it exceeds its thresholds. Anything going wrong rolls the transaction back,
+so the roster is either exactly as planned or exactly as before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, select
+
+from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows
+from roster_pipeline.apply.lock import lock_tenant
+from roster_pipeline.apply.runs import COMMITTED, find_run, mark_run, record_run
+from roster_pipeline.matching.entities import ENTITIES, EntitySpec
+from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
+from roster_pipeline.plan.diff import OLD
+from roster_pipeline.plan.fingerprint import snapshot_fingerprint
+from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
+from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.snapshot import read_snapshot
+from roster_pipeline.roster.tenants import Tenant, find_tenant
+
+
+class PlanRefused(Exception):
+    """The plan was not applied; ``reason`` says why in the user's words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StalePlan(PlanRefused):
+    pass
+
+
+class ThresholdExceeded(PlanRefused):
+    pass
+
+
+def apply_plan(
+    engine: Engine,
+    plan: StagedPlan,
+    run_id: str,
+    *,
+    allow_large_changes: bool = False,
+    upload: str | None = None,
+    plan_location: str | None = None,
+) -> dict[str, dict[str, int]]:
+    """Commit ``plan`` as run ``run_id`` (an existing dry-run record, or a new one); returns the
+    applied counts per entity and action."""
+    if len(plan.exceeded) and not allow_large_changes:
+        raise ThresholdExceeded("; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)")
+    with engine.begin() as connection:
+        lock_tenant(connection, plan.tenant)
+        tenant = find_tenant(connection, plan.tenant)
+        if snapshot_fingerprint(read_snapshot(connection, tenant)) != plan.fingerprint:
+            raise StalePlan("stale plan: the roster changed since this plan was made; re-run the dry run")
+        now = datetime.now(UTC)
+        counts = write_plan(connection, tenant, plan, run_id, now)
+        _record_commit(connection, tenant, plan, run_id, counts, allow_large_changes, upload, plan_location)
+    return counts
+
+
+def _record_commit(
+    connection: Connection,
+    tenant: Tenant,
+    plan: StagedPlan,
+    run_id: str,
+    counts: dict,
+    allow_large_changes: bool,
+    upload: str | None,
+    plan_location: str | None,
+) -> None:
+    message = "applied" + (" with large changes allowed" if len(plan.exceeded) else "")
+    try:
+        find_run(connection, run_id)
+    except LookupError:
+        record_run(
+            connection,
+            tenant,
+            run_id,
+            COMMITTED,
+            upload=upload,
+            fingerprint=plan.fingerprint,
+            plan_location=plan_location,
+            counts=counts,
+            message=message,
+            allow_large_changes=allow_large_changes,
+        )
+        return
+    mark_run(connection, run_id, COMMITTED, message, allow_large_changes=allow_large_changes)
+
+
+def write_plan(
+    connection: Connection, tenant: Tenant, plan: StagedPlan, run_id: str, now: datetime
+) -> dict[str, dict[str, int]]:
+    """Records first (parents), then links, then the change log, each as bulk statements."""
+    log = []
+    for name, spec in ENTITIES.items():
+        if spec.is_record:
+            log.append(_write_records(connection, tenant, spec, plan.entities[name], run_id, now))
+    ids = {
+        name: _ids_by_key(connection, ENTITIES[name].table, tenant.id)
+        for name in ENTITIES
+        if ENTITIES[name].is_record
+    }
+    for name, spec in ENTITIES.items():
+        if not spec.is_record:
+            log.append(_write_links(connection, tenant, spec, plan.entities[name], ids, run_id))
+    insert_rows(connection, CHANGE_LOG, pd.concat(log, ignore_index=True))
+    return {
+        name: {
+            action: int(count)
+            for action, count in frame["action"].value_counts().items()
+            if action in CHANGING
+        }
+        for name, frame in plan.entities.items()
+    }
+
+
+def _write_records(
+    connection: Connection, tenant: Tenant, spec: EntitySpec, plan: pd.DataFrame, run_id: str, now: datetime
+) -> pd.DataFrame:
+    table, fields = spec.table, list(spec.fields)
+    action = plan["action"]
+    created = plan[action == CREATED]
+    insert_rows(
+        connection,
+        table,
+        created[fields].assign(district_id=tenant.id).astype({"district_id": "int64"}),
+    )
+    changed = plan[action.isin([UPDATED, UNARCHIVED])]
+    update_rows(connection, table, changed[["id", *fields]].assign(archived_at=None))
+    archived = plan[action == ARCHIVED]
+    update_rows(connection, table, archived[["id"]].assign(archived_at=now))
+
+    ids = _ids_by_key(connection, table, tenant.id)
+    logged = plan[action.isin(CHANGING)]
+    record_ids = logged["id"].fillna(_lookup(ids, logged["key"]))
+    stamp = now.isoformat()
+    before = logged[[OLD + name for name in (*fields, "archived_at")]].rename(columns=lambda c: c[len(OLD) :])
+    before.insert(0, "id", record_ids)
+    after = logged[fields].assign(archived_at=None)
+    after.loc[logged["action"] == ARCHIVED, "archived_at"] = stamp
+    after.insert(0, "id", record_ids)
+    log = change_log_rows(run_id, tenant.id, spec.name, logged["key"], logged["action"], before, after)
+    log.loc[(logged["action"] == CREATED).to_numpy(), "before"] = None
+    return log
+
+
+def _write_links(
+    connection: Connection,
+    tenant: Tenant,
+    spec: EntitySpec,
+    plan: pd.DataFrame,
+    ids: dict[str, pd.Series],
+    run_id: str,
+) -> pd.DataFrame:
+    table, fields = spec.table, list(spec.fields)
+    plan = plan[plan["action"].isin(CHANGING)].copy()
+    for parent in spec.parents:
+        plan[parent.column] = plan[parent.column].fillna(_lookup(ids[parent.entity], plan[parent.key]))
+    natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
+    action = plan["action"]
+    created = plan[action == CREATED]
+    insert_rows(connection, table, created[[*natural, *fields]].assign(district_id=tenant.id))
+    update_rows(connection, table, plan.loc[action == UPDATED, ["id", *fields]])
+    delete_rows(connection, table, plan.loc[action == REMOVED, "id"])
+
+    before = plan[["id", *natural, *(OLD + name for name in fields)]].rename(
+        columns=lambda c: c.removeprefix(OLD)
+    )
+    after = plan[["id", *natural, *fields]]
+    log = change_log_rows(run_id, tenant.id, spec.name, entity_key(plan, spec.keys), action, before, after)
+    log.loc[(action == CREATED).to_numpy(), "before"] = None
+    log.loc[(action == REMOVED).to_numpy(), "after"] = None
+    return log
+
+
+def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pd.Series:
+    query = select(table.c.sis_id, table.c.id).where(
+        table.c.district_id == district_id, table.c.sis_id.is_not(None)
+    )
+    rows = connection.execute(query).fetchall()
+    keys, values = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [])
+    return pd.Series(pd.array(values, dtype="Int64"), index=pd.Index(keys, dtype="object"))
+
+
+def _lookup(ids: pd.Series, keys: pd.Series) -> pd.Series:
+    positions = ids.index.get_indexer(keys.astype(object).to_numpy())
+    return pd.Series(ids.array.take(positions, allow_fill=True), index=keys.index, dtype="Int64")

@@ -1,0 +1,130 @@
+"""Roll back a committed run from its change log: links first, then records, restoring the values
+each row had before (ids, fields and archive state). Refused if a later committed run changed any of
+the same rows, unless forced; done in one transaction under the tenant's lock, and itself a run."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from roster_pipeline.apply.change_log import CHANGE_LOG, parse_json_column, read_change_log
+from roster_pipeline.apply.commit import PlanRefused
+from roster_pipeline.apply.lock import lock_tenant
+from roster_pipeline.apply.runs import (
+    COMMITTED,
+    IMPORT,
+    ROLLBACK,
+    ROLLED_BACK,
+    RUNS,
+    find_run,
+    mark_run,
+    new_run_id,
+    record_run,
+)
+from roster_pipeline.matching.entities import ENTITIES, EntitySpec
+from roster_pipeline.plan.actions import CREATED, REMOVED
+from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.snapshot import read_table
+from roster_pipeline.roster.tenants import find_tenant
+
+ROLLED_BACK_ACTION = "ROLLED_BACK"
+
+
+class RollbackRefused(PlanRefused):
+    pass
+
+
+def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[str, dict[str, int]]:
+    """Returns the rollback's own run id and the number of rows restored per entity."""
+    with engine.begin() as connection:
+        tenant_key = _tenant_of(engine, run_id)
+        lock_tenant(connection, tenant_key)
+        tenant = find_tenant(connection, tenant_key)
+        run = find_run(connection, run_id)
+        if run["status"] != COMMITTED or run["kind"] != IMPORT:
+            raise RollbackRefused(
+                f"run {run_id} is {run['status']} ({run['kind']}): only committed imports roll back"
+            )
+        log = read_change_log(connection, [run_id])
+        conflicts = _later_changes(connection, run, log)
+        if len(conflicts) and not force:
+            sample = ", ".join((conflicts["entity"] + " " + conflicts["key"]).head(5))
+            raise RollbackRefused(
+                f"{len(conflicts)} rows were changed again by later runs ({sample}); "
+                "roll those back first, or use --force"
+            )
+        restored = {}
+        for name in reversed(ENTITIES):
+            entries = log[log["entity"] == name]
+            if len(entries):
+                _undo(connection, ENTITIES[name], entries, tenant.id)
+                restored[name] = len(entries)
+        rollback_id = new_run_id()
+        record_run(
+            connection,
+            tenant,
+            rollback_id,
+            COMMITTED,
+            kind=ROLLBACK,
+            counts=restored,
+            rolls_back=run_id,
+            message=f"rolled back {run_id}",
+        )
+        undo_log = log.assign(
+            run_id=rollback_id, action=ROLLED_BACK_ACTION, before=log["after"], after=log["before"]
+        )
+        insert_rows(connection, CHANGE_LOG, undo_log.drop(columns="id"))
+        mark_run(connection, run_id, ROLLED_BACK, f"rolled back by {rollback_id}")
+    return rollback_id, restored
+
+
+def _tenant_of(engine: Engine, run_id: str) -> str:
+    with engine.connect() as connection:
+        return find_run(connection, run_id)["tenant"]
+
+
+def _later_changes(connection: Connection, run: dict, log: pd.DataFrame) -> pd.DataFrame:
+    later = (
+        connection.execute(
+            select(RUNS.c.id).where(
+                RUNS.c.district_id == run["district_id"],
+                RUNS.c.status == COMMITTED,
+                RUNS.c.kind == IMPORT,
+                RUNS.c.committed_at > run["committed_at"],
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not later:
+        return log.iloc[0:0]
+    touched = read_change_log(connection, list(later))[["entity", "key"]].drop_duplicates()
+    return log[["entity", "key"]].merge(touched, on=["entity", "key"])
+
+
+def _undo(connection: Connection, spec: EntitySpec, entries: pd.DataFrame, district_id: int) -> None:
+    table = spec.table
+    created = entries["action"] == CREATED
+    before = parse_json_column(entries.loc[~created, "before"])
+    after = parse_json_column(entries.loc[created, "after"])
+    if spec.is_record:
+        delete_rows(connection, table, after.get("id", pd.Series(dtype="Int64")))
+        if len(before):
+            before["archived_at"] = pd.to_datetime(
+                before["archived_at"].replace("", None), utc=True, format="ISO8601"
+            )
+            update_rows(connection, table, before)
+        return
+    natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
+    current = read_table(connection, table, district_id)
+    if len(after):
+        delete_rows(
+            connection, table, after.merge(current[["id", *natural]], on=natural, suffixes=("_x", ""))["id"]
+        )
+    if before.empty:
+        return
+    removed = entries.loc[~created, "action"] == REMOVED
+    updated = before[~removed.to_numpy()]
+    update_rows(connection, table, updated[["id", *spec.fields]])
+    reinserted = before[removed.to_numpy()].drop(columns="id").assign(district_id=district_id)
+    insert_rows(connection, table, reinserted)

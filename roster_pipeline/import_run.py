@@ -1,0 +1,173 @@
+"""One import, start to finish, as plain functions the CLI and Dagster both call: read, validate,
+match, plan (saved for review), then commit or stop as a dry run, and write the results.
+
+A run's artefacts live under ``<data_dir>/runs/<run_id>/``: ``plan/`` (Parquet + summary.json) and
+``results/`` (the per-file results CSVs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from roster_pipeline.apply.commit import PlanRefused, apply_plan
+from roster_pipeline.apply.runs import (
+    COMMITTED,
+    DRY_RUN,
+    REJECTED,
+    find_run,
+    mark_run,
+    new_run_id,
+    record_run,
+)
+from roster_pipeline.matching.incoming import SKIP_CODES
+from roster_pipeline.matching.schools import SchoolMatcher
+from roster_pipeline.plan.actions import NOT_IMPORTED
+from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
+from roster_pipeline.plan.storage import load_plan, save_plan
+from roster_pipeline.plan.thresholds import ThresholdSettings
+from roster_pipeline.reports.actions import row_actions
+from roster_pipeline.reports.writer import write_results
+from roster_pipeline.roster.snapshot import RosterSnapshot, read_snapshot
+from roster_pipeline.roster.tenants import Tenant, find_tenant
+from roster_pipeline.upload.sources import read_upload
+from roster_pipeline.validation.scope import UploadContext
+from roster_pipeline.validation.settings import ReaderSettings
+from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
+
+
+@dataclass
+class ImportOutcome:
+    run_id: str
+    tenant: str
+    status: str  # DRY_RUN, COMMITTED or REJECTED
+    message: str
+    validated: ValidatedUpload
+    plan: StagedPlan | None
+    run_folder: Path
+    results: list[Path] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == REJECTED
+
+
+def run_folder(data_dir: Path, run_id: str) -> Path:
+    return data_dir / "runs" / run_id
+
+
+def upload_context(snapshot: RosterSnapshot) -> UploadContext:
+    """What validation needs from the roster: the tenant's School IDs and the SIS IDs it already has
+    (so a delta file may refer to them)."""
+    schools = SchoolMatcher(snapshot.schools, snapshot.tenant.scope)
+
+    def ids(frame: pd.DataFrame) -> frozenset[str]:
+        return frozenset(frame.loc[frame["sis_id"] != "", "sis_id"])
+
+    students = ids(snapshot.students)
+    return UploadContext(
+        scope=snapshot.tenant.scope,
+        school_ids=schools.known_school_ids,
+        existing_user_ids=students | ids(snapshot.staff) | ids(snapshot.guardians),
+        existing_student_ids=students,
+        existing_class_ids=ids(snapshot.classrooms),
+    )
+
+
+def run_import(
+    engine: Engine,
+    location: str,
+    tenant_key: str,
+    data_dir: Path,
+    *,
+    commit: bool = False,
+    allow_large_changes: bool = False,
+    reader: ReaderSettings | None = None,
+    thresholds: ThresholdSettings | None = None,
+    s3_client=None,  # type: ignore[no-untyped-def]
+    run_id: str | None = None,
+) -> ImportOutcome:
+    run_id = run_id or new_run_id()
+    folder = run_folder(data_dir, run_id)
+    with engine.connect() as connection:
+        tenant = find_tenant(connection, tenant_key)
+        snapshot = read_snapshot(connection, tenant)
+    reader = reader or ReaderSettings()
+    files = read_upload(location, reader.limits, s3_client=s3_client)
+    validated = validate_upload(files, upload_context(snapshot), reader)
+    if validated.has_errors:
+        message = "rejected: the upload has errors; nothing was imported"
+        _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
+        results = write_results(validated, folder / "results", None, NOT_IMPORTED)
+        return ImportOutcome(run_id, tenant.key, REJECTED, message, validated, None, folder, results)
+
+    plan = build_plan(validated, snapshot, thresholds)
+    plan_folder = save_plan(plan, folder / "plan")
+    status, message = DRY_RUN, "dry run: not applied"
+    if len(plan.exceeded) and not allow_large_changes:
+        status = REJECTED
+        message = "rejected: " + "; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)"
+    _record(engine, tenant, run_id, status, location, plan, plan_folder, message, allow_large_changes)
+    if commit and status == DRY_RUN:
+        status, message = _commit(engine, plan, run_id, allow_large_changes)
+    actions = row_actions(plan, _skipped(validated))
+    results = write_results(validated, folder / "results", actions)
+    return ImportOutcome(run_id, tenant.key, status, message, validated, plan, folder, results)
+
+
+def apply_reviewed_run(
+    engine: Engine, run_id: str, data_dir: Path, *, allow_large_changes: bool = False
+) -> tuple[str, str, StagedPlan]:
+    """Commit a dry run's saved plan exactly as reviewed (refused if the roster changed since)."""
+    with engine.connect() as connection:
+        run = find_run(connection, run_id)
+    if run["status"] not in (DRY_RUN, REJECTED) or not run["plan_location"]:
+        raise PlanRefused(f"run {run_id} is {run['status']}: only a dry run with a saved plan can be applied")
+    plan = load_plan(Path(run["plan_location"]))
+    status, message = _commit(engine, plan, run_id, allow_large_changes)
+    return status, message, plan
+
+
+def _commit(engine: Engine, plan: StagedPlan, run_id: str, allow_large_changes: bool) -> tuple[str, str]:
+    try:
+        counts = apply_plan(engine, plan, run_id, allow_large_changes=allow_large_changes)
+    except PlanRefused as refused:
+        with engine.begin() as connection:
+            mark_run(connection, run_id, REJECTED, f"rejected: {refused.reason}")
+        return REJECTED, f"rejected: {refused.reason}"
+    applied = sum(sum(by_action.values()) for by_action in counts.values())
+    return COMMITTED, f"applied: {applied} changes"
+
+
+def _record(
+    engine: Engine,
+    tenant: Tenant,
+    run_id: str,
+    status: str,
+    location: str,
+    plan: StagedPlan | None,
+    plan_folder: Path | None,
+    message: str,
+    allow_large_changes: bool,
+) -> None:
+    with engine.begin() as connection:
+        record_run(
+            connection,
+            tenant,
+            run_id,
+            status,
+            upload=location,
+            fingerprint=plan.fingerprint if plan else None,
+            plan_location=str(plan_folder) if plan_folder else None,
+            counts=plan.counts().to_dict(orient="records") if plan else None,
+            message=message,
+            allow_large_changes=allow_large_changes,
+        )
+
+
+def _skipped(validated: ValidatedUpload) -> pd.DataFrame:
+    issues = validated.issues
+    return issues.loc[issues["code"].isin(SKIP_CODES), ["file", "line"]]

@@ -1,0 +1,1 @@
+"""Matching: an upload's rows against the roster snapshot, as vectorised joins."""

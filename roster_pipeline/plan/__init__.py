@@ -1,0 +1,1 @@
+"""The staged plan: every change an upload would make, reviewable before it is applied."""

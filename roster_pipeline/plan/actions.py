@@ -1,0 +1,26 @@
+"""What a plan does to each record or link (the words the results files use)."""
+
+CREATED = "CREATED"
+UPDATED = "UPDATED"
+UNCHANGED = "UNCHANGED"
+ARCHIVED = "ARCHIVED"
+UNARCHIVED = "UNARCHIVED"
+REMOVED = "REMOVED"
+SKIPPED = "SKIPPED"
+MERGE_CANDIDATE = "MERGE_CANDIDATE"
+NOT_IMPORTED = "NOT_IMPORTED"
+
+CHANGING = (CREATED, UPDATED, ARCHIVED, UNARCHIVED, REMOVED)
+REMOVING = (ARCHIVED, REMOVED)
+# Shown for a row that produced several changes: the most telling one.
+PRECEDENCE = (
+    MERGE_CANDIDATE,
+    CREATED,
+    UNARCHIVED,
+    UPDATED,
+    ARCHIVED,
+    REMOVED,
+    SKIPPED,
+    UNCHANGED,
+    NOT_IMPORTED,
+)

@@ -1,0 +1,83 @@
+"""One diff for every entity: the upload's rows against the roster's, by key.
+
+Matched rows are UPDATED (fields that differ), UNARCHIVED or UNCHANGED; new rows CREATED; rows the
+upload marks ``tobedeleted`` ARCHIVED (records) or REMOVED (links); roster rows missing from a bulk
+file ARCHIVED or REMOVED when the upload covers them. Hand-made records (no SIS ID) never match and
+are never archived.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from roster_pipeline.frames import STRING
+from roster_pipeline.matching.entities import EntitySpec
+from roster_pipeline.plan.actions import ARCHIVED, CREATED, REMOVED, SKIPPED, UNARCHIVED, UNCHANGED, UPDATED
+
+TO_BE_DELETED = "tobedeleted"
+OLD = "old_"
+
+
+def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame, bulk: bool) -> pd.DataFrame:
+    """Columns: action, the keys, id (roster id, <NA> for a create), parent ids (links), each field's
+    new value and ``old_<field>``, ``changed`` (the fields an update changes), file, line."""
+    parent_ids = [parent.column for parent in spec.parents]
+    keyed = existing[np.logical_and.reduce([existing[key] != "" for key in spec.keys])]
+    stamps = ["archived_at"] if spec.is_record else []
+    right = keyed[[*spec.keys, "id", *parent_ids, *spec.fields, *stamps, "archived", "in_scope"]].rename(
+        columns={name: OLD + name for name in (*spec.fields, *stamps)}
+    )
+    merged = incoming.merge(right, on=list(spec.keys), how="outer", indicator=True, sort=False)
+    both = (merged["_merge"] == "both").to_numpy()
+    new = (merged["_merge"] == "left_only").to_numpy()
+    gone = (merged["_merge"] == "right_only").to_numpy()
+    deleting = (merged["status"] == TO_BE_DELETED).fillna(False).to_numpy(dtype=bool)
+    archived = merged["archived"].fillna(False).to_numpy(dtype=bool)
+    in_scope = merged["in_scope"].fillna(False).to_numpy(dtype=bool)
+    removal = ARCHIVED if spec.is_record else REMOVED
+
+    differs = {name: _differs(merged[name], merged[OLD + name]) for name in spec.fields}
+    any_change = np.logical_or.reduce([*differs.values(), np.zeros(len(merged), dtype=bool)])
+    action = np.select(
+        [
+            both & deleting & archived,
+            both & deleting,
+            both & archived,
+            both & any_change,
+            both,
+            new & deleting,
+            new,
+            gone & bulk & in_scope & ~archived,
+        ],
+        [UNCHANGED, removal, UNARCHIVED, UPDATED, UNCHANGED, SKIPPED, CREATED, removal],
+        default="",
+    )
+    merged["action"] = pd.Series(action, index=merged.index, dtype=STRING)
+    merged = merged[action != ""]
+    keeps_old = merged["action"].isin([ARCHIVED, REMOVED]) & (merged["_merge"] == "right_only")
+    for name in spec.fields:
+        merged[name] = merged[name].where(~keeps_old, merged[OLD + name])
+    merged["changed"] = _changed_fields(merged, spec.fields, differs)
+    columns = ["action", *spec.keys, "id", *parent_ids, *spec.fields]
+    columns += [OLD + name for name in (*spec.fields, *stamps)] + ["changed", "file", "line"]
+    plan = merged[columns].reset_index(drop=True)
+    plan[["id", *parent_ids]] = plan[["id", *parent_ids]].astype("Int64")
+    plan["line"] = plan["line"].astype("Int64")
+    return plan
+
+
+def _differs(new: pd.Series, old: pd.Series) -> np.ndarray:
+    equal = (new == old).fillna(False).to_numpy(dtype=bool)
+    return ~(equal | (new.isna() & old.isna()).to_numpy(dtype=bool))
+
+
+def _changed_fields(
+    merged: pd.DataFrame, fields: tuple[str, ...], differs: dict[str, np.ndarray]
+) -> pd.Series:
+    updating = merged["action"].isin([UPDATED, UNARCHIVED]).to_numpy()
+    changed = pd.Series("", index=merged.index, dtype=STRING)
+    for name in fields:
+        mark = differs[name][merged.index.to_numpy()] & updating
+        changed = changed.where(~mark, changed + np.where(changed == "", "", ",") + name)
+    return changed

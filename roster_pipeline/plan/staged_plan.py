@@ -1,0 +1,157 @@
+"""Build the staged plan: match the upload against the snapshot and diff every entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from roster_pipeline.frames import STRING
+from roster_pipeline.matching.duplicates import merge_candidates
+from roster_pipeline.matching.entities import ENTITIES
+from roster_pipeline.matching.existing import existing_links, existing_records
+from roster_pipeline.matching.incoming import IncomingRoster, incoming_roster
+from roster_pipeline.matching.people import match_by_contact
+from roster_pipeline.matching.schools import SchoolMatcher
+from roster_pipeline.plan.actions import CHANGING, CREATED, UNCHANGED
+from roster_pipeline.plan.diff import OLD, diff_entity
+from roster_pipeline.plan.fingerprint import snapshot_fingerprint
+from roster_pipeline.plan.rekeys import find_rekeys
+from roster_pipeline.plan.thresholds import ThresholdSettings, check_thresholds
+from roster_pipeline.roster.snapshot import RosterSnapshot
+from roster_pipeline.validation.validate import ValidatedUpload
+
+BIRTH_DATE = "birthDate"
+CHANGE_COLUMNS = ["entity", "key", "action", "field", "old", "new", "file", "line"]
+
+
+@dataclass
+class StagedPlan:
+    tenant: str
+    fingerprint: str
+    entities: dict[str, pd.DataFrame]
+    thresholds: pd.DataFrame
+    rekeys: pd.DataFrame
+    merge_candidates: pd.DataFrame
+    covered_schools: list[int] = field(default_factory=list)
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def exceeded(self) -> pd.DataFrame:
+        return self.thresholds[self.thresholds["exceeded"]]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(plan["action"].isin(CHANGING).any() for plan in self.entities.values())
+
+    def counts(self) -> pd.DataFrame:
+        """Entity by action, every action the plan uses as a column."""
+        rows = {name: plan["action"].value_counts() for name, plan in self.entities.items()}
+        table = pd.DataFrame(rows).T.fillna(0).astype("int64")
+        ordered = [action for action in (*CHANGING, UNCHANGED, "SKIPPED") if action in table.columns]
+        table = table.reindex(index=list(self.entities), columns=ordered, fill_value=0)
+        return table.rename_axis("entity").reset_index()
+
+    def changes(self) -> pd.DataFrame:
+        """Every change as (entity, key, action, field, old, new): one row per changed field of an
+        update, one row for anything else; unchanged rows left out."""
+        parts = []
+        for name, plan in self.entities.items():
+            spec = ENTITIES[name]
+            plan = plan[plan["action"].isin(CHANGING)]
+            if plan.empty:
+                continue
+            key = entity_key(plan, spec.keys)
+            updates = plan["changed"] != ""
+            for field_name in spec.fields:
+                touched = plan["changed"].str.contains(rf"(?:^|,){field_name}(?:,|$)", regex=True)
+                if touched.any():
+                    parts.append(_change_rows(name, key, plan, touched, field_name))
+            whole = ~updates
+            if whole.any():
+                parts.append(_change_rows(name, key, plan, whole, ""))
+        if not parts:
+            return pd.DataFrame({column: pd.Series(dtype=STRING) for column in CHANGE_COLUMNS})
+        return pd.concat(parts, ignore_index=True)
+
+
+def entity_key(plan: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
+    """One string per row naming it: the SIS ID, or the parents' SIS IDs joined by ``|``."""
+    key = plan[keys[0]].astype(STRING)
+    for name in keys[1:]:
+        key = key + "|" + plan[name].astype(STRING)
+    return key
+
+
+def _change_rows(
+    entity: str, key: pd.Series, plan: pd.DataFrame, mask: pd.Series, field_name: str
+) -> pd.DataFrame:
+    rows = plan[mask]
+    old = rows[OLD + field_name].astype(STRING) if field_name else pd.Series("", index=rows.index)
+    new = rows[field_name].astype(STRING) if field_name else pd.Series("", index=rows.index)
+    return pd.DataFrame(
+        {
+            "entity": entity,
+            "key": key[mask].to_numpy(),
+            "action": rows["action"].to_numpy(),
+            "field": field_name,
+            "old": old.to_numpy(),
+            "new": new.to_numpy(),
+            "file": rows["file"].astype(STRING).to_numpy(),
+            "line": rows["line"].to_numpy(),
+        }
+    ).astype({"entity": STRING, "field": STRING, "old": STRING, "new": STRING})
+
+
+def build_plan(
+    upload: ValidatedUpload,
+    snapshot: RosterSnapshot,
+    thresholds: ThresholdSettings | None = None,
+) -> StagedPlan:
+    schools = SchoolMatcher(snapshot.schools, snapshot.tenant.scope)
+    incoming = incoming_roster(upload, schools)
+    records = existing_records(snapshot, incoming.covered_schools)
+    records["staff"] = match_by_contact(incoming.entities["staff"], records["staff"], ("email",))
+    records["guardians"] = match_by_contact(
+        incoming.entities["guardians"], records["guardians"], ("email", "sms")
+    )
+    existing = {**records, **existing_links(snapshot, records)}
+
+    plans = {
+        name: diff_entity(spec, incoming.entities[name], existing[name], incoming.bulk[name])
+        for name, spec in ENTITIES.items()
+    }
+    in_scope = {
+        name: int(
+            (
+                existing[name]["in_scope"]
+                & ~existing[name]["archived"]
+                & (existing[name][spec.keys[0]] != "")
+            ).sum()
+        )
+        for name, spec in ENTITIES.items()
+    }
+    candidates = _merge_candidates(plans["students"], records["students"], incoming, snapshot)
+    return StagedPlan(
+        tenant=snapshot.tenant.key,
+        fingerprint=snapshot_fingerprint(snapshot),
+        entities=plans,
+        thresholds=check_thresholds(plans, in_scope, thresholds or ThresholdSettings()),
+        rekeys=find_rekeys(plans),
+        merge_candidates=candidates,
+        covered_schools=sorted(incoming.covered_schools),
+    )
+
+
+def _merge_candidates(
+    students: pd.DataFrame, existing: pd.DataFrame, incoming: IncomingRoster, snapshot: RosterSnapshot
+) -> pd.DataFrame:
+    attributes = incoming.entities["student_attributes"]
+    births = attributes[attributes["attribute"] == BIRTH_DATE]
+    incoming_births = pd.Series(births["value"].to_numpy(), index=births["student_key"].to_numpy())
+    stored = snapshot.student_attributes
+    stored = stored[stored["attribute"] == BIRTH_DATE]
+    existing_births = pd.Series(stored["value"].to_numpy(), index=stored["student_id"].to_numpy())
+    created = students[students["action"] == CREATED]
+    return merge_candidates(created, existing, incoming_births, existing_births)

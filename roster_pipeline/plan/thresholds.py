@@ -1,0 +1,65 @@
+"""Safeguards against silent mass deletes: archives and removals per entity, against a limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from roster_pipeline.plan.actions import REMOVING
+
+DEFAULT_PERCENT = 10.0
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Stop when removals exceed ``percent`` of the entity's records in scope, or ``count`` rows."""
+
+    percent: float = DEFAULT_PERCENT
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class ThresholdSettings:
+    default: Threshold = Threshold()
+    per_entity: dict[str, Threshold] = field(default_factory=dict)
+
+    def for_entity(self, entity: str) -> Threshold:
+        return self.per_entity.get(entity, self.default)
+
+
+def check_thresholds(
+    plans: dict[str, pd.DataFrame], in_scope: dict[str, int], settings: ThresholdSettings
+) -> pd.DataFrame:
+    """One row per entity: existing in scope, removals, the limit, and whether it is exceeded."""
+    rows = []
+    for entity, plan in plans.items():
+        threshold = settings.for_entity(entity)
+        existing = in_scope.get(entity, 0)
+        removals = int(plan["action"].isin(REMOVING).sum())
+        limit = existing * threshold.percent / 100
+        over_percent = removals > limit
+        over_count = threshold.count is not None and removals > threshold.count
+        exceeded = removals > 0 and (over_percent or over_count)
+        reason = ""
+        if exceeded:
+            share = f"{removals / existing:.0%}" if existing else "all"
+            reason = (
+                f"{entity}: {removals} of {existing} would be archived or removed ({share}); "
+                f"the limit is {threshold.percent:g}%"
+                + (f" or {threshold.count} rows" if threshold.count else "")
+            )
+        rows.append(
+            {
+                "entity": entity,
+                "existing_in_scope": existing,
+                "removals": removals,
+                "limit_percent": threshold.percent,
+                "limit_count": threshold.count,
+                "exceeded": exceeded,
+                "reason": reason,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["limit_count"] = frame["limit_count"].astype("Int64")
+    return frame

@@ -1,0 +1,85 @@
+"""What became of each input row: the plan's action for it, traced by file and line.
+
+A row can produce several changes (a guardians.csv row: the guardian and the link); the results show
+the most telling action and, when there are several, a note naming each.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from roster_pipeline.frames import STRING
+from roster_pipeline.plan.actions import MERGE_CANDIDATE, PRECEDENCE, SKIPPED
+from roster_pipeline.plan.staged_plan import StagedPlan
+
+ROW_ACTION_COLUMNS = ["file", "line", "action", "detail"]
+ENTITY_WORDS = {
+    "classrooms": "classroom",
+    "students": "student",
+    "staff": "staff member",
+    "guardians": "guardian",
+    "student_enrollments": "enrollment",
+    "staff_enrollments": "enrollment",
+    "guardian_links": "guardian link",
+    "student_attributes": "attribute",
+}
+
+
+def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.DataFrame:
+    parts = [
+        pd.DataFrame(
+            {
+                "file": frame["file"].to_numpy(),
+                "line": frame["line"].to_numpy(),
+                "action": frame["action"].to_numpy(),
+                "entity": name,
+            }
+        )
+        for name, frame in plan.entities.items()
+    ]
+    found = pd.concat(parts, ignore_index=True).dropna(subset=["file", "line"])
+    candidates = plan.merge_candidates.drop_duplicates("student_key")
+    if len(candidates):
+        flagged = pd.DataFrame(
+            {
+                "file": candidates["file"].to_numpy(),
+                "line": candidates["line"].to_numpy(),
+                "action": MERGE_CANDIDATE,
+                "entity": "students",
+                "detail": (
+                    "created; looks like existing student #"
+                    + candidates["existing_id"].astype(str)
+                    + " (score "
+                    + candidates["score"].astype(str)
+                    + ": "
+                    + candidates["reasons"].astype(str)
+                    + ")"
+                ).to_numpy(),
+            }
+        )
+        found = pd.concat([found, flagged], ignore_index=True)
+    if skipped is not None and len(skipped):
+        found = pd.concat(
+            [
+                found,
+                skipped.assign(action=SKIPPED, entity="", detail="")[
+                    ["file", "line", "action", "entity", "detail"]
+                ],
+            ],
+            ignore_index=True,
+        )
+    if found.empty:
+        return pd.DataFrame({column: pd.Series(dtype=STRING) for column in ROW_ACTION_COLUMNS})
+    if "detail" not in found.columns:
+        found["detail"] = ""
+    found["detail"] = found["detail"].fillna("")
+    found["line"] = found["line"].astype("int64")
+    found["rank"] = found["action"].map({action: rank for rank, action in enumerate(PRECEDENCE)}).fillna(99)
+    found["word"] = found["entity"].map(ENTITY_WORDS).fillna("") + " " + found["action"].str.lower()
+    found = found.sort_values(["file", "line", "rank"], kind="stable")
+    grouped = found.groupby(["file", "line"], sort=False)
+    best = grouped.first()[["action", "detail"]]
+    several = grouped["word"].nunique() > 1
+    words = grouped["word"].agg("; ".join)
+    best["detail"] = best["detail"].where(~several | (best["detail"] != ""), words)
+    return best.reset_index()[ROW_ACTION_COLUMNS]

@@ -1,0 +1,83 @@
+"""Bulk writes: one statement (or one COPY) per table and action, never one ORM call per row.
+
+PostgreSQL gets ``COPY ... FROM STDIN`` for inserts and a COPY into a temporary table plus one
+``UPDATE ... FROM`` for updates; other databases get executemany. Frames hold text as "" for empty,
+which is written as NULL.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from sqlalchemy import Connection, Table, bindparam, delete, insert, update
+
+from roster_pipeline.roster.database import is_postgresql
+
+DELETE_CHUNK = 10_000
+
+
+def insert_rows(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    if is_postgresql(connection):
+        _copy_in(connection, table.name, rows)
+        return
+    connection.execute(insert(table), _records(rows))
+
+
+def update_rows(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
+    """Set the given columns on each row identified by ``id``."""
+    if rows.empty:
+        return
+    columns = [column for column in rows.columns if column != "id"]
+    if is_postgresql(connection):
+        staging = f"_staged_{table.name}"
+        connection.exec_driver_sql(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT id, {', '.join(_quoted(c) for c in columns)} FROM {table.name} WITH NO DATA"
+        )
+        _copy_in(connection, staging, rows)
+        assignments = ", ".join(f"{_quoted(c)} = s.{_quoted(c)}" for c in columns)
+        connection.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET {assignments} FROM {staging} AS s WHERE t.id = s.id"
+        )
+        connection.exec_driver_sql(f"DROP TABLE {staging}")
+        return
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({column: bindparam(column) for column in columns})
+    )
+    connection.execute(statement, _records(rows.rename(columns={"id": "_id"})))
+
+
+def delete_rows(connection: Connection, table: Table, ids: pd.Series) -> None:
+    values = ids.dropna().astype("int64").tolist()
+    for start in range(0, len(values), DELETE_CHUNK):
+        connection.execute(delete(table).where(table.c.id.in_(values[start : start + DELETE_CHUNK])))
+
+
+def _records(rows: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with NULL for "" and missing values (the form DBAPI executemany takes)."""
+    cleaned = rows.astype(object)
+    for column in rows.columns:
+        empty = rows[column].isna()
+        if pd.api.types.is_string_dtype(rows[column].dtype):
+            empty |= (rows[column] == "").fillna(False).astype(bool)
+        cleaned[column] = cleaned[column].where(~empty, None)
+    return cleaned.to_dict(orient="records")
+
+
+def _copy_in(connection: Connection, table_name: str, rows: pd.DataFrame) -> None:
+    buffer = io.StringIO()
+    # An empty unquoted CSV field is NULL for COPY; every non-empty text value is quoted.
+    rows.to_csv(buffer, index=False, header=False, na_rep="")
+    columns = ", ".join(_quoted(column) for column in rows.columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"'

@@ -1,0 +1,191 @@
+"""SQLAlchemy models of the roster. Every row carries its tenant (``district_id``) so reads and writes
+are always scoped to one district or standalone school.
+
+SIS field values are stored as text exactly as normalised by validation (dates ``YYYY-MM-DD``, booleans
+``true``/``false``, lists comma-separated): the roster keeps what the SIS said, and a re-import compares
+equal without conversions. Empty values are NULL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SIS = "sis"
+MANUAL = "manual"
+ID_LENGTH = 255
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit keys.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class District(Base):
+    """A tenant: a district, or a standalone school (scope ``school``, with exactly one school)."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(ID_LENGTH))
+    scope: Mapped[str] = mapped_column(String(10), default="district")
+    sis_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+
+
+class School(Base):
+    __tablename__ = "schools"
+    __table_args__ = (UniqueConstraint("district_id", "school_id", name="uq_schools_school_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(ID_LENGTH))
+    school_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), doc="the district's School ID")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class _Record:
+    """Columns every SIS-matchable record shares."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    sis_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    managed_by: Mapped[str] = mapped_column(String(10), default=SIS)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Classroom(_Record, Base):
+    __tablename__ = "classrooms"
+    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_classrooms_sis_id"),)
+    school_pk: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    grades: Mapped[str | None] = mapped_column(Text)
+    class_code: Mapped[str | None] = mapped_column(Text)
+    class_type: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    periods: Mapped[str | None] = mapped_column(Text)
+    subjects: Mapped[str | None] = mapped_column(Text)
+    course_sis_id: Mapped[str | None] = mapped_column(Text)
+    term_sis_ids: Mapped[str | None] = mapped_column(Text)
+
+
+class _Person(_Record):
+    given_name: Mapped[str] = mapped_column(Text)
+    family_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    sms: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+
+
+class Student(_Person, Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_students_sis_id"),)
+    school_pk: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    middle_name: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    identifier: Mapped[str | None] = mapped_column(Text)
+    grades: Mapped[str | None] = mapped_column(Text)
+
+
+class Staff(_Person, Base):
+    """Teachers, aides, proctors and administrators."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_staff_sis_id"),)
+    school_pk: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    middle_name: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    identifier: Mapped[str | None] = mapped_column(Text)
+
+
+class Guardian(_Person, Base):
+    __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_guardians_sis_id"),)
+    language: Mapped[str | None] = mapped_column(Text)
+
+
+class Enrollment(Base):
+    """A student or a staff member in a classroom (exactly one of ``student_id``, ``staff_id``)."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("classroom_id", "student_id", name="uq_enrollments_student"),
+        UniqueConstraint("classroom_id", "staff_id", name="uq_enrollments_staff"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), index=True)
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    sis_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    primary: Mapped[str | None] = mapped_column(String(5))
+    begin_date: Mapped[str | None] = mapped_column(String(10))
+    end_date: Mapped[str | None] = mapped_column(String(10))
+
+
+class StudentGuardian(Base):
+    __tablename__ = "student_guardians"
+    __table_args__ = (UniqueConstraint("student_id", "guardian_id", name="uq_student_guardians"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
+    relationship: Mapped[str | None] = mapped_column(String(20))
+
+
+class StudentAttribute(Base):
+    __tablename__ = "student_attributes"
+    __table_args__ = (UniqueConstraint("student_id", "attribute", name="uq_student_attributes"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    attribute: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportRun(Base):
+    """One import (dry run or commit) or rollback, with the plan it staged and what became of it."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), default="import")
+    upload: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    allow_large_changes: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    plan_location: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[str | None] = mapped_column(Text, doc="JSON: per entity and action")
+    message: Mapped[str | None] = mapped_column(Text)
+    rolls_back: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeLogEntry(Base):
+    """One committed change: enough to show it and to undo it."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_entity_key", "district_id", "entity", "key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    entity: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str | None] = mapped_column(Text, doc="JSON of the row before, NULL for a create")
+    after: Mapped[str | None] = mapped_column(Text, doc="JSON of the row after, NULL for a removal")
