@@ -6,7 +6,9 @@ import argparse
 from collections.abc import Sequence
 
 from roster_pipeline.cli.check import add_check_parser
+from roster_pipeline.cli.db import add_db_parser
 from roster_pipeline.cli.extras import add_codes_parser, add_demo_parser, add_generate_parser
+from roster_pipeline.cli.imports import add_import_parsers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_check_parser(commands)
+    add_import_parsers(commands)
+    add_db_parser(commands)
     add_demo_parser(commands)
     add_codes_parser(commands)
     add_generate_parser(commands)

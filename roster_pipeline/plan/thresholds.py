@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,6 +28,21 @@ class ThresholdSettings:
 
     def for_entity(self, entity: str) -> Threshold:
         return self.per_entity.get(entity, self.default)
+
+
+def load_threshold_settings(path: Path | str | None) -> ThresholdSettings:
+    """Defaults, overridden by a TOML file's ``[thresholds]`` (``percent``, ``count``) and
+    ``[thresholds.<entity>]`` tables."""
+    if path is None:
+        return ThresholdSettings()
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("thresholds", {})
+    default = Threshold(float(data.get("percent", DEFAULT_PERCENT)), data.get("count"))
+    per_entity = {
+        entity: Threshold(float(values.get("percent", default.percent)), values.get("count", default.count))
+        for entity, values in data.items()
+        if isinstance(values, dict)
+    }
+    return ThresholdSettings(default, per_entity)
 
 
 def check_thresholds(

@@ -1,0 +1,28 @@
+"""Flags every roster command shares: where the database and the run artefacts are."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from roster_pipeline.roster.database import make_engine
+from roster_pipeline.settings import runtime_settings
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", help="SQLAlchemy URL (default: $ROSTER_DATABASE_URL or data/roster.db)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="run artefacts folder (default: $ROSTER_DATA_DIR or data)"
+    )
+
+
+def engine_for(args: argparse.Namespace) -> Engine:
+    return make_engine(runtime_settings(args.database_url, args.data_dir).database_url)
+
+
+def data_dir_for(args: argparse.Namespace) -> Path:
+    return runtime_settings(args.database_url, args.data_dir).data_dir
