@@ -1,13 +1,23 @@
-"""Shared fixtures: a real S3-compatible HTTP server on 127.0.0.1 (moto's server mode)."""
+"""Shared fixtures: a real S3-compatible HTTP server on 127.0.0.1 (moto's server mode) and roster
+databases (SQLite, plus PostgreSQL when configured)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+from sqlalchemy import Engine, create_engine
+
+from roster_pipeline.roster.database import make_engine
+from roster_pipeline.roster.fixtures import load_fixture_file
+from roster_pipeline.roster.migrate import upgrade
+from roster_pipeline.samples import demo_tenant_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_UPLOAD = Path(__file__).parents[1] / "roster_pipeline" / "samples" / "demo_district"
@@ -51,3 +61,49 @@ def bucket(s3_client, request: pytest.FixtureRequest) -> str:
     name = "drop-" + request.node.name.lower().replace("_", "-")[:40].strip("-[]")
     s3_client.create_bucket(Bucket=name)
     return name
+
+
+# --- The roster database: SQLite always, PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set (CI). ---
+
+POSTGRES_URL = os.environ.get("ROSTER_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def roster_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty roster database of its own (a SQLite file, or a fresh PostgreSQL schema)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def demo_roster(roster_engine: Engine) -> Engine:
+    """The demo tenant (district-0042) loaded, before its first upload."""
+    with roster_engine.begin() as connection:
+        load_fixture_file(connection, demo_tenant_path())
+    return roster_engine
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A copy of the sample upload a test may edit."""
+    folder = tmp_path / "upload"
+    shutil.copytree(SAMPLE_UPLOAD, folder)
+    return folder

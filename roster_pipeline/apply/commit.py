@@ -56,10 +56,17 @@ def apply_plan(
         tenant = find_tenant(connection, plan.tenant)
         if snapshot_fingerprint(read_snapshot(connection, tenant)) != plan.fingerprint:
             raise StalePlan("stale plan: the roster changed since this plan was made; re-run the dry run")
-        now = datetime.now(UTC)
-        counts = write_plan(connection, tenant, plan, run_id, now)
+        counts = applied_counts(plan)
         _record_commit(connection, tenant, plan, run_id, counts, allow_large_changes, upload, plan_location)
+        write_plan(connection, tenant, plan, run_id, datetime.now(UTC))
     return counts
+
+
+def applied_counts(plan: StagedPlan) -> dict[str, dict[str, int]]:
+    return {
+        name: {action: int(n) for action, n in frame["action"].value_counts().items() if action in CHANGING}
+        for name, frame in plan.entities.items()
+    }
 
 
 def _record_commit(
@@ -92,9 +99,7 @@ def _record_commit(
     mark_run(connection, run_id, COMMITTED, message, allow_large_changes=allow_large_changes)
 
 
-def write_plan(
-    connection: Connection, tenant: Tenant, plan: StagedPlan, run_id: str, now: datetime
-) -> dict[str, dict[str, int]]:
+def write_plan(connection: Connection, tenant: Tenant, plan: StagedPlan, run_id: str, now: datetime) -> None:
     """Records first (parents), then links, then the change log, each as bulk statements."""
     log = []
     for name, spec in ENTITIES.items():
@@ -109,14 +114,6 @@ def write_plan(
         if not spec.is_record:
             log.append(_write_links(connection, tenant, spec, plan.entities[name], ids, run_id))
     insert_rows(connection, CHANGE_LOG, pd.concat(log, ignore_index=True))
-    return {
-        name: {
-            action: int(count)
-            for action, count in frame["action"].value_counts().items()
-            if action in CHANGING
-        }
-        for name, frame in plan.entities.items()
-    }
 
 
 def _write_records(

@@ -1,0 +1,43 @@
+"""Helpers for import tests: edit a copied upload, run an import, read the roster back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from roster_pipeline.import_run import ImportOutcome, run_import
+from roster_pipeline.plan.fingerprint import snapshot_fingerprint
+from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, read_snapshot, read_table
+from roster_pipeline.roster.tenants import find_tenant
+
+DEMO = "district-0042"
+
+
+def edit_csv(folder: Path, name: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """Rewrite one CSV of an upload through ``change`` (every value read and written as text)."""
+    path = folder / name
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    change(frame).to_csv(path, index=False)
+
+
+def import_upload(engine: Engine, folder: Path, data_dir: Path, **options: object) -> ImportOutcome:
+    return run_import(engine, str(folder), options.pop("tenant", DEMO), data_dir, **options)
+
+
+def roster_table(engine: Engine, name: str, tenant: str = DEMO) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return read_table(connection, SNAPSHOT_TABLES[name], find_tenant(connection, tenant).id)
+
+
+def roster_state(engine: Engine, tenant: str = DEMO) -> str:
+    """The tenant's whole roster as one fingerprint: equal means nothing changed."""
+    with engine.connect() as connection:
+        return snapshot_fingerprint(read_snapshot(connection, find_tenant(connection, tenant)))
+
+
+def results_of(outcome: ImportOutcome, name: str) -> pd.DataFrame:
+    path = outcome.run_folder / "results" / f"{name.removesuffix('.csv')}_results.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("line")
