@@ -57,6 +57,6 @@ def parse_json_column(values: pd.Series) -> pd.DataFrame:
     present = values.dropna()
     if present.empty:
         return pd.DataFrame(index=values.index)
-    frame = pd.read_json(io.StringIO("\n".join(present)), lines=True, dtype=False, convert_dates=False)
+    frame = pd.read_json(io.StringIO("\n".join(present)), lines=True, dtype=False)
     frame.index = present.index
     return frame

@@ -126,5 +126,5 @@ def _undo(connection: Connection, spec: EntitySpec, entries: pd.DataFrame, distr
     removed = entries.loc[~created, "action"] == REMOVED
     updated = before[~removed.to_numpy()]
     update_rows(connection, table, updated[["id", *spec.fields]])
-    reinserted = before[removed.to_numpy()].drop(columns="id").assign(district_id=district_id)
+    reinserted = before[removed.to_numpy()].assign(district_id=district_id)  # under their old ids
     insert_rows(connection, table, reinserted)

@@ -33,14 +33,14 @@ def add_db_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    engine = engine_for(args)
+    engine = engine_for(args, migrated=False)
     upgrade(engine)
     print(f"roster database is up to date: {engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
 def run_load(args: argparse.Namespace) -> int:
-    engine = engine_for(args)
+    engine = engine_for(args, migrated=False)
     upgrade(engine)
     path = args.file or demo_tenant_path()
     try:
@@ -57,7 +57,7 @@ def run_load(args: argparse.Namespace) -> int:
 
 
 def run_seed_demo(args: argparse.Namespace) -> int:
-    engine = engine_for(args)
+    engine = engine_for(args, migrated=False)
     upgrade(engine)
     with engine.connect() as connection:
         try:

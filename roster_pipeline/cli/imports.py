@@ -16,7 +16,7 @@ from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.rollback import rollback_run
 from roster_pipeline.apply.runs import REJECTED, UnknownRun, list_runs
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE
-from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
+from roster_pipeline.cli.options import NoRosterSchema, add_runtime_options, data_dir_for, engine_for
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import ImportOutcome, apply_reviewed_run, run_import
 from roster_pipeline.plan.staged_plan import StagedPlan
@@ -28,7 +28,15 @@ from roster_pipeline.upload.s3 import make_s3_client
 from roster_pipeline.validation.settings import load_reader_settings
 
 SHOWN_ISSUES = 20
-CANNOT_RUN = (UploadUnreadable, UnknownTenant, UnknownRun, SQLAlchemyError, OSError, ValueError)
+CANNOT_RUN = (
+    UploadUnreadable,
+    UnknownTenant,
+    UnknownRun,
+    NoRosterSchema,
+    SQLAlchemyError,
+    OSError,
+    ValueError,
+)
 
 
 def add_import_parsers(commands: argparse._SubParsersAction) -> None:

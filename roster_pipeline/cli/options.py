@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.settings import runtime_settings
@@ -20,8 +20,19 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def engine_for(args: argparse.Namespace) -> Engine:
-    return make_engine(runtime_settings(args.database_url, args.data_dir).database_url)
+class NoRosterSchema(RuntimeError):
+    pass
+
+
+def engine_for(args: argparse.Namespace, *, migrated: bool = True) -> Engine:
+    """The roster database; with ``migrated``, refuse one whose tables were never created."""
+    engine = make_engine(runtime_settings(args.database_url, args.data_dir).database_url)
+    if migrated and not inspect(engine).has_table("districts"):
+        where = engine.url.render_as_string(hide_password=True)
+        raise NoRosterSchema(
+            f"the roster database {where} has no tables yet: run `roster-pipeline db upgrade`"
+        )
+    return engine
 
 
 def data_dir_for(args: argparse.Namespace) -> Path:

@@ -1,0 +1,94 @@
+"""`roster-pipeline db | import | apply | rollback | runs`: the workflow from a shell, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from roster_pipeline.cli.main import main
+from roster_pipeline.roster.database import make_engine
+from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.importing import edit_csv, roster_table
+
+
+@pytest.fixture
+def roster_engine(tmp_path: Path) -> Engine:
+    """The CLI creates its own schema from a URL: a SQLite file here (the library tests cover PostgreSQL)."""
+    return make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+@pytest.fixture
+def flags(roster_engine: Engine, tmp_path: Path) -> list[str]:
+    return ["--database-url", str(roster_engine.url), "--data-dir", str(tmp_path / "data")]
+
+
+def _run_id(output: str) -> str:
+    return re.search(r"Run (run-[0-9-a-f]+)", output).group(1)
+
+
+def test_the_dry_run_then_apply_workflow(flags: list[str], roster_engine: Engine, capsys) -> None:
+    assert main(["db", "seed-demo", *flags]) == 0
+    assert main(["db", "seed-demo", *flags]) == 0  # already there: nothing to do
+    assert main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-0042", *flags]) == 0
+    out = capsys.readouterr().out
+    assert "dry run: not applied" in out and "roster-pipeline apply" in out
+    run_id = _run_id(out)
+    assert len(roster_table(roster_engine, "students")) == 1  # only the hand-made one so far
+
+    assert main(["apply", run_id, *flags]) == 0
+    assert "applied: 58 changes" in capsys.readouterr().out
+    assert len(roster_table(roster_engine, "students")) == 9
+    assert main(["apply", run_id, *flags]) == 1  # a committed run is not applied twice
+    assert "only a dry run" in capsys.readouterr().err
+
+    assert main(["runs", "--tenant", "district-0042", *flags]) == 0
+    assert "COMMITTED" in capsys.readouterr().out
+    assert main(["rollback", run_id, *flags]) == 0
+    assert len(roster_table(roster_engine, "students")) == 1
+
+
+def test_json_output_and_rejections(flags: list[str], tmp_path: Path, capsys) -> None:
+    main(["db", "seed-demo", *flags])
+    capsys.readouterr()
+    assert (
+        main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-0042", "--commit", "--json", *flags]) == 0
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert document["status"] == "COMMITTED"
+    assert {"entity": "students", "CREATED": 8, "UPDATED": 0} in document["counts"]
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "users.csv").write_text(
+        "sourcedId,role,givenName,familyName,orgSourcedIds\n1,student,A,B,sch-9\n"
+    )
+    assert main(["import", str(broken), "--tenant", "district-0042", *flags]) == 1
+    assert "rejected: the upload has errors" in capsys.readouterr().out
+
+
+def test_a_threshold_rejects_with_exit_1(flags: list[str], tmp_path: Path, capsys) -> None:
+    main(["db", "seed-demo", *flags])
+    main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-0042", "--commit", *flags])
+    smaller = tmp_path / "smaller"
+    smaller.mkdir()
+    for path in SAMPLE_UPLOAD.iterdir():
+        (smaller / path.name).write_bytes(path.read_bytes())
+    edit_csv(smaller, "classes.csv", lambda rows: rows.head(2))
+    edit_csv(smaller, "enrollments.csv", lambda rows: rows[rows["classSourcedId"].str.startswith("c-0101")])
+    capsys.readouterr()
+    assert main(["import", str(smaller), "--tenant", "district-0042", "--commit", *flags]) == 1
+    assert "classrooms: 2 of 4 would be archived or removed (50%)" in capsys.readouterr().out
+
+
+def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
+    assert main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-0042", *flags]) == 2
+    assert "has no tables yet: run `roster-pipeline db upgrade`" in capsys.readouterr().err
+    assert main(["db", "upgrade", *flags]) == 0
+    assert main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-7", *flags]) == 2
+    assert "no tenant 'district-7'" in capsys.readouterr().err
+    assert main(["rollback", "run-nope", *flags]) == 2
+    assert main(["db", "load", "/nonexistent.yaml", *flags]) == 2

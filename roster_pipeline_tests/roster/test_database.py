@@ -1,0 +1,73 @@
+"""The roster database: migrations, fixtures and per-tenant snapshots."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, inspect
+
+from roster_pipeline.roster.fixtures import FixtureError, load_fixture
+from roster_pipeline.roster.migrate import downgrade, upgrade
+from roster_pipeline_tests.importing import roster_table
+
+TABLES = {
+    "districts",
+    "schools",
+    "classrooms",
+    "students",
+    "staff",
+    "guardians",
+    "enrollments",
+    "student_guardians",
+    "student_attributes",
+    "import_runs",
+    "change_log",
+}
+
+
+def test_migrations_create_every_table_and_run_again_harmlessly(roster_engine: Engine) -> None:
+    upgrade(roster_engine)
+    assert set(inspect(roster_engine).get_table_names()) >= TABLES
+    downgrade(roster_engine, "base")
+    assert not TABLES & set(inspect(roster_engine).get_table_names())
+    upgrade(roster_engine)
+    assert set(inspect(roster_engine).get_table_names()) >= TABLES
+
+
+def test_a_snapshot_holds_only_its_own_tenants_rows(demo_roster: Engine) -> None:
+    with demo_roster.begin() as connection:
+        load_fixture(
+            connection,
+            {
+                "tenant": "district-0099",
+                "schools": [{"name": "Elm High", "school_id": "sch-0101"}],  # the same School ID, elsewhere
+                "students": [{"sis_id": "0001001", "given_name": "Other", "family_name": "Kid"}],
+            },
+        )
+    assert roster_table(demo_roster, "students")["given_name"].tolist() == ["Noah"]
+    assert roster_table(demo_roster, "students", "district-0099")["given_name"].tolist() == ["Other"]
+    assert roster_table(demo_roster, "schools", "district-0099")["school_id"].tolist() == ["sch-0101"]
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ({"name": "no tenant"}, "at least `tenant:`"),
+        ({"tenant": "acme"}, "district-<id> or school-<id>"),
+        (
+            {
+                "tenant": "district-1",
+                "schools": [{"name": "A"}],
+                "classrooms": [{"school": "B", "title": "x"}],
+            },
+            "unknown school 'B'",
+        ),
+        (
+            {"tenant": "district-1", "enrollments": [{"classroom": "c-1", "student": "s-1"}]},
+            "unknown classrooms",
+        ),
+        ({"tenant": "school-1", "schools": [{"name": "A"}, {"name": "B"}]}, "exactly one school"),
+    ],
+)
+def test_a_bad_fixture_says_what_is_wrong(roster_engine: Engine, document: dict, error: str) -> None:
+    with pytest.raises((FixtureError, ValueError), match=error), roster_engine.begin() as connection:
+        load_fixture(connection, document)
