@@ -1,4 +1,4 @@
-"""Smaller commands: the demo, the issue codes, and the synthetic upload generator."""
+"""Smaller commands: the issue codes and the synthetic upload generator."""
 
 from __future__ import annotations
 
@@ -7,21 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from roster_pipeline.cli.check import check_upload, describe_upload
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.codes import CODES
-from roster_pipeline.samples import sample_upload_path
-
-
-def add_demo_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("demo", help="run the self-check on the bundled sample upload")
-    parser.set_defaults(run=run_demo)
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    validated = check_upload(str(sample_upload_path()))
-    print(describe_upload(validated))
-    return 1 if validated.has_errors else 0
 
 
 def add_codes_parser(commands: argparse._SubParsersAction) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from roster_pipeline.cli.check import add_check_parser
 from roster_pipeline.cli.db import add_db_parser
-from roster_pipeline.cli.extras import add_codes_parser, add_demo_parser, add_generate_parser
+from roster_pipeline.cli.demo import add_demo_parser
+from roster_pipeline.cli.extras import add_codes_parser, add_generate_parser
 from roster_pipeline.cli.imports import add_import_parsers
 
 

@@ -92,3 +92,11 @@ def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
     assert "no tenant 'district-7'" in capsys.readouterr().err
     assert main(["rollback", "run-nope", *flags]) == 2
     assert main(["db", "load", "/nonexistent.yaml", *flags]) == 2
+
+
+def test_the_demo_imports_the_sample_from_a_local_s3_server(tmp_path: Path, capsys, s3_env) -> None:
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Sample upload dropped at s3://roster-drop/district-0042/sample-upload/" in out
+    assert "Committed the reviewed plan: applied: 58 changes" in out
+    assert (tmp_path / "demo" / "roster.db").exists()
