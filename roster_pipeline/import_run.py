@@ -74,6 +74,7 @@ def upload_context(snapshot: RosterSnapshot) -> UploadContext:
         existing_user_ids=students | ids(snapshot.staff) | ids(snapshot.guardians),
         existing_student_ids=students,
         existing_class_ids=ids(snapshot.classrooms),
+        school_ids_from_roster=True,
     )
 
 

@@ -41,6 +41,8 @@ def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
 def known_school_ids(frames: Frames, context: UploadContext) -> set[str]:
     orgs = frames.get("orgs.csv")
     known = set(context.school_ids)
+    if context.school_ids_from_roster:
+        return known
     if orgs is not None and "type" in orgs.columns:
         known |= set(orgs.loc[orgs["type"] == SCHOOL_ORG_TYPE, "sourcedId"])
     return known
@@ -57,7 +59,7 @@ def _school_references(frames: Frames, context: UploadContext, notes: list[Issue
         for file, column, is_list in places
         if file in frames and column in frames[file].columns
     ]
-    if not known:
+    if not known and not context.school_ids_from_roster:
         if present:
             notes.append(
                 Issue(

@@ -19,6 +19,9 @@ class UploadContext:
     existing_user_ids: frozenset[str] = field(default_factory=frozenset)
     existing_student_ids: frozenset[str] = field(default_factory=frozenset)
     existing_class_ids: frozenset[str] = field(default_factory=frozenset)
+    # True when ``school_ids`` come from the roster: then they are the only School IDs an upload may
+    # name (an orgs.csv cannot add schools the roster does not have).
+    school_ids_from_roster: bool = False
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:

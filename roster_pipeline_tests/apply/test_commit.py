@@ -212,6 +212,9 @@ def test_a_district_upload_naming_another_districts_school_id_is_rejected(
         "users.csv",
         lambda users: users.assign(orgSourcedIds=users["orgSourcedIds"].replace("sch-0101", "sch-9901")),
     )
+    # Naming the school in orgs.csv does not make it this district's.
+    orgs = sample_copy / "orgs.csv"
+    orgs.write_text(orgs.read_text() + "sch-9901,active,2026-08-01T00:00:00Z,Elm High,school,9901,dist-0042\n")
     outcome = import_upload(demo_roster, sample_copy, tmp_path, commit=True)
     assert outcome.status == REJECTED
     unknown = outcome.validated.issues.query("code == 'unknown_school'")
