@@ -214,7 +214,8 @@ def test_a_district_upload_naming_another_districts_school_id_is_rejected(
     )
     # Naming the school in orgs.csv does not make it this district's.
     orgs = sample_copy / "orgs.csv"
-    orgs.write_text(orgs.read_text() + "sch-9901,active,2026-08-01T00:00:00Z,Elm High,school,9901,dist-0042\n")
+    elm_high = "sch-9901,active,2026-08-01T00:00:00Z,Elm High,school,9901,dist-0042\n"
+    orgs.write_text(orgs.read_text() + elm_high)
     outcome = import_upload(demo_roster, sample_copy, tmp_path, commit=True)
     assert outcome.status == REJECTED
     unknown = outcome.validated.issues.query("code == 'unknown_school'")
