@@ -15,9 +15,9 @@ from roster_pipeline.apply.runs import COMMITTED, find_run, mark_run, record_run
 from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
-from roster_pipeline.plan.fingerprint import snapshot_fingerprint
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
 from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.fingerprint import snapshot_fingerprint
 from roster_pipeline.roster.snapshot import read_snapshot
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 

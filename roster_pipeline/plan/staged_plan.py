@@ -10,19 +10,14 @@ import pandas as pd
 from roster_pipeline.frames import STRING
 from roster_pipeline.matching.duplicates import merge_candidates
 from roster_pipeline.matching.entities import ENTITIES
-from roster_pipeline.matching.existing import existing_links, existing_records
-from roster_pipeline.matching.incoming import IncomingRoster, incoming_roster
-from roster_pipeline.matching.people import match_by_contact
-from roster_pipeline.matching.schools import SchoolMatcher
+from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.actions import CHANGING, CREATED, UNCHANGED
 from roster_pipeline.plan.diff import OLD, diff_entity
-from roster_pipeline.plan.fingerprint import snapshot_fingerprint
 from roster_pipeline.plan.rekeys import find_rekeys
 from roster_pipeline.plan.thresholds import ThresholdSettings, check_thresholds
 from roster_pipeline.roster.snapshot import RosterSnapshot
 from roster_pipeline.validation.validate import ValidatedUpload
 
-BIRTH_DATE = "birthDate"
 CHANGE_COLUMNS = ["entity", "key", "action", "field", "old", "new", "file", "line"]
 
 
@@ -109,49 +104,30 @@ def build_plan(
     snapshot: RosterSnapshot,
     thresholds: ThresholdSettings | None = None,
 ) -> StagedPlan:
-    schools = SchoolMatcher(snapshot.schools, snapshot.tenant.scope)
-    incoming = incoming_roster(upload, schools)
-    records = existing_records(snapshot, incoming.covered_schools)
-    records["staff"] = match_by_contact(incoming.entities["staff"], records["staff"], ("email",))
-    records["guardians"] = match_by_contact(
-        incoming.entities["guardians"], records["guardians"], ("email", "sms")
-    )
-    existing = {**records, **existing_links(snapshot, records)}
+    return plan_from_matches(match_roster(upload, snapshot), thresholds)
 
+
+def plan_from_matches(matches: RosterMatches, thresholds: ThresholdSettings | None = None) -> StagedPlan:
+    """Diff every entity, then the safeguards: thresholds, re-keys, merge candidates."""
+    incoming, existing = matches.incoming, matches.existing
     plans = {
         name: diff_entity(spec, incoming.entities[name], existing[name], incoming.bulk[name])
         for name, spec in ENTITIES.items()
     }
     in_scope = {
-        name: int(
-            (
-                existing[name]["in_scope"]
-                & ~existing[name]["archived"]
-                & (existing[name][spec.keys[0]] != "")
-            ).sum()
-        )
+        name: int((frame["in_scope"] & ~frame["archived"] & (frame[spec.keys[0]] != "")).sum())
         for name, spec in ENTITIES.items()
+        for frame in [existing[name]]
     }
-    candidates = _merge_candidates(plans["students"], records["students"], incoming, snapshot)
+    created = plans["students"][plans["students"]["action"] == CREATED]
     return StagedPlan(
-        tenant=snapshot.tenant.key,
-        fingerprint=snapshot_fingerprint(snapshot),
+        tenant=matches.tenant,
+        fingerprint=matches.fingerprint,
         entities=plans,
         thresholds=check_thresholds(plans, in_scope, thresholds or ThresholdSettings()),
         rekeys=find_rekeys(plans),
-        merge_candidates=candidates,
+        merge_candidates=merge_candidates(
+            created, existing["students"], matches.incoming_birth_dates, matches.existing_birth_dates
+        ),
         covered_schools=sorted(incoming.covered_schools),
     )
-
-
-def _merge_candidates(
-    students: pd.DataFrame, existing: pd.DataFrame, incoming: IncomingRoster, snapshot: RosterSnapshot
-) -> pd.DataFrame:
-    attributes = incoming.entities["student_attributes"]
-    births = attributes[attributes["attribute"] == BIRTH_DATE]
-    incoming_births = pd.Series(births["value"].to_numpy(), index=births["student_key"].to_numpy())
-    stored = snapshot.student_attributes
-    stored = stored[stored["attribute"] == BIRTH_DATE]
-    existing_births = pd.Series(stored["value"].to_numpy(), index=stored["student_id"].to_numpy())
-    created = students[students["action"] == CREATED]
-    return merge_candidates(created, existing, incoming_births, existing_births)
