@@ -30,9 +30,10 @@ from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
 from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
-from roster_pipeline.reports.writer import write_results
+from roster_pipeline.reports.writer import results_files, write_files
 from roster_pipeline.roster.snapshot import RosterSnapshot, read_snapshot
 from roster_pipeline.roster.tenants import Tenant, find_tenant
+from roster_pipeline.upload.members import UploadFiles
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.scope import UploadContext
 from roster_pipeline.validation.settings import ReaderSettings
@@ -91,32 +92,65 @@ def run_import(
     s3_client=None,  # type: ignore[no-untyped-def]
     run_id: str | None = None,
 ) -> ImportOutcome:
+    """The steps below, in order, as the CLI runs them (Dagster runs each as its own asset)."""
     run_id = run_id or new_run_id()
     folder = run_folder(data_dir, run_id)
-    with engine.connect() as connection:
-        tenant = find_tenant(connection, tenant_key)
-        snapshot = read_snapshot(connection, tenant)
+    snapshot = load_snapshot(engine, tenant_key)
     reader = reader or ReaderSettings()
     files = read_upload(location, reader.limits, s3_client=s3_client)
-    validated = validate_upload(files, upload_context(snapshot), reader)
-    if validated.has_errors:
+    validated = validate_for_roster(files, snapshot, reader)
+    plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
+    if plan is not None:
+        save_plan(plan, folder / "plan")
+    status, message = settle_run(
+        engine, snapshot.tenant, run_id, location, validated, plan, folder, commit, allow_large_changes
+    )
+    results = write_files(folder / "results", import_results(validated, plan))
+    return ImportOutcome(run_id, snapshot.tenant.key, status, message, validated, plan, folder, results)
+
+
+def load_snapshot(engine: Engine, tenant_key: str) -> RosterSnapshot:
+    with engine.connect() as connection:
+        return read_snapshot(connection, find_tenant(connection, tenant_key))
+
+
+def validate_for_roster(
+    files: UploadFiles, snapshot: RosterSnapshot, reader: ReaderSettings | None = None
+) -> ValidatedUpload:
+    return validate_upload(files, upload_context(snapshot), reader or ReaderSettings())
+
+
+def settle_run(
+    engine: Engine,
+    tenant: Tenant,
+    run_id: str,
+    location: str,
+    validated: ValidatedUpload,
+    plan: StagedPlan | None,
+    folder: Path,
+    commit: bool,
+    allow_large_changes: bool,
+) -> tuple[str, str]:
+    """Record the run and decide it: rejected (errors, thresholds), a dry run, or committed."""
+    if plan is None:
         message = "rejected: the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
-        results = write_results(validated, folder / "results", None, NOT_IMPORTED)
-        return ImportOutcome(run_id, tenant.key, REJECTED, message, validated, None, folder, results)
-
-    plan = build_plan(validated, snapshot, thresholds)
-    plan_folder = save_plan(plan, folder / "plan")
+        return REJECTED, message
     status, message = DRY_RUN, "dry run: not applied"
     if len(plan.exceeded) and not allow_large_changes:
         status = REJECTED
         message = "rejected: " + "; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)"
-    _record(engine, tenant, run_id, status, location, plan, plan_folder, message, allow_large_changes)
+    _record(engine, tenant, run_id, status, location, plan, folder / "plan", message, allow_large_changes)
     if commit and status == DRY_RUN:
         status, message = _commit(engine, plan, run_id, allow_large_changes)
-    actions = row_actions(plan, _skipped(validated))
-    results = write_results(validated, folder / "results", actions)
-    return ImportOutcome(run_id, tenant.key, status, message, validated, plan, folder, results)
+    return status, message
+
+
+def import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> dict[str, bytes]:
+    """The results files: each row's action from the plan, or NOT_IMPORTED when there is none."""
+    if plan is None:
+        return results_files(validated, None, NOT_IMPORTED)
+    return results_files(validated, row_actions(plan, _skipped(validated)))
 
 
 def apply_reviewed_run(

@@ -31,13 +31,14 @@ def results_files(
 def write_results(
     upload: ValidatedUpload, folder: Path, actions: pd.DataFrame | None = None, no_plan_action: str = ""
 ) -> list[Path]:
+    return write_files(folder, results_files(upload, actions, no_plan_action))
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in results_files(upload, actions, no_plan_action).items():
-        path = folder / name
-        path.write_bytes(data)
-        written.append(path)
-    return written
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return [folder / name for name in files]
 
 
 def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:
