@@ -39,6 +39,13 @@ class ValidatedFile:
     rows: pd.DataFrame | None = None
     frame: pd.DataFrame | None = None
 
+    def __getstate__(self) -> dict:
+        # The format's checks hold lambdas; it travels by name (Dagster pickles asset values).
+        return {**self.__dict__, "format": self.format.name if self.format else None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, format=format_for(state["format"]) if state["format"] else None)
+
 
 @dataclass
 class ValidatedUpload:

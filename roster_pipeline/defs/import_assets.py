@@ -1,0 +1,234 @@
+"""The import, one asset per step, per tenant partition. Each is a thin wrapper: load its inputs, call
+one library function, attach small metadata. A rejected upload flows through every step (as "nothing
+to do") so its results always materialize; only a crash fails the run.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    MetadataValue,
+    Output,
+    asset,
+)
+
+from roster_pipeline.defs.metadata import sample_changes, table
+from roster_pipeline.defs.partitions import tenants
+from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.import_run import (
+    import_results,
+    load_snapshot,
+    run_folder,
+    settle_run,
+    validate_for_roster,
+)
+from roster_pipeline.issues import Issue
+from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
+from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
+from roster_pipeline.plan.storage import save_plan
+from roster_pipeline.reports.summary import upload_summary
+from roster_pipeline.reports.writer import write_files
+from roster_pipeline.upload.errors import UploadUnreadable
+from roster_pipeline.upload.members import UPLOAD, UploadFiles
+from roster_pipeline.validation.validate import ValidatedUpload
+
+GROUP = "roster_import"
+
+
+class UploadConfig(Config):
+    """Which upload to import: ``s3://bucket/<drop-prefix>/<tenant>/<upload-id>/`` (or a folder)."""
+
+    upload: str
+
+
+class CommitConfig(Config):
+    dry_run: bool = True
+    allow_large_changes: bool = False
+
+
+@dataclass
+class RawUpload:
+    tenant: str
+    upload_id: str
+    files: UploadFiles
+
+
+@dataclass
+class ImportDecision:
+    status: str  # DRY_RUN, COMMITTED, REJECTED
+    message: str
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="The upload's files as dropped: names, sizes, sha256.",
+)
+def raw_upload(
+    context: AssetExecutionContext, config: UploadConfig, drop_bucket: DropBucket
+) -> Output[RawUpload]:
+    try:
+        files = drop_bucket.read(config.upload)
+    except UploadUnreadable as error:  # a rejection like any other: it gets its results too
+        files = UploadFiles(config.upload, issues=[Issue(UPLOAD, error.code, message=error.reason)])
+    listing = pd.DataFrame(
+        [
+            {
+                "file": name,
+                "bytes": len(data),
+                "lines": data.count(b"\n"),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            for name, data in files.files.items()
+        ],
+        columns=["file", "bytes", "lines", "sha256"],
+    )
+    upload_id = PurePosixPath(config.upload.rstrip("/")).name
+    context.log.info(f"read {len(listing)} files of upload {upload_id} for {context.partition_key}")
+    return Output(
+        RawUpload(context.partition_key, upload_id, files),
+        metadata={"upload": config.upload, "files": table(listing), "bytes": int(listing["bytes"].sum())},
+    )
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="Every file validated against its schema, across files and against the roster's School IDs.",
+    check_specs=[AssetCheckSpec("no_validation_errors", asset="validated_roster")],
+)
+def validated_roster(context: AssetExecutionContext, raw_upload: RawUpload, roster_database: RosterDatabase):
+    snapshot = load_snapshot(roster_database.engine(), context.partition_key)
+    validated = validate_for_roster(raw_upload.files, snapshot)
+    summary = upload_summary(validated)
+    errors = int(summary["errors"].sum())
+    yield Output(
+        validated,
+        metadata={"files": table(summary), "errors": errors, "warnings": int(summary["warnings"].sum())},
+    )
+    yield AssetCheckResult(
+        check_name="no_validation_errors",
+        passed=errors == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"errors": errors, "first_errors": table(_first_errors(validated))},
+    )
+
+
+@asset(partitions_def=tenants, group_name=GROUP, description="The upload's rows matched to roster records.")
+def roster_matches(
+    context: AssetExecutionContext, validated_roster: ValidatedUpload, roster_database: RosterDatabase
+) -> Output[RosterMatches | None]:
+    if validated_roster.has_errors:
+        return Output(None, metadata={"status": "skipped: the upload has errors"})
+    matches = match_roster(validated_roster, load_snapshot(roster_database.engine(), context.partition_key))
+    return Output(matches, metadata={"matched": table(matches.matched_counts())})
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="Every change the upload would make, saved as Parquet for review.",
+    check_specs=[AssetCheckSpec("within_change_thresholds", asset="staged_plan")],
+)
+def staged_plan(
+    context: AssetExecutionContext, roster_matches: RosterMatches | None, artefacts: ArtefactStore
+):
+    if roster_matches is None:
+        yield Output(None, metadata={"status": "skipped: the upload has errors"})
+        yield AssetCheckResult(
+            check_name="within_change_thresholds", passed=True, metadata={"status": "no plan"}
+        )
+        return
+    plan = plan_from_matches(roster_matches)
+    location = save_plan(plan, run_folder(artefacts.path, context.run.run_id) / "plan")
+    yield Output(
+        plan,
+        metadata={
+            "counts": table(plan.counts()),
+            "sample_changes": sample_changes(plan.changes()),
+            "plan_location": MetadataValue.path(str(location)),
+            "rekeys": len(plan.rekeys),
+            "merge_candidates": len(plan.merge_candidates),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="within_change_thresholds",
+        passed=plan.exceeded.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"thresholds": table(plan.thresholds.drop(columns=["limit_count"]))},
+    )
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="The plan committed, or stopped as a dry run (the default), or rejected with the reason.",
+)
+def import_commit(
+    context: AssetExecutionContext,
+    config: CommitConfig,
+    raw_upload: RawUpload,
+    validated_roster: ValidatedUpload,
+    staged_plan: StagedPlan | None,
+    roster_database: RosterDatabase,
+    artefacts: ArtefactStore,
+) -> Output[ImportDecision]:
+    engine = roster_database.engine()
+    snapshot = load_snapshot(engine, context.partition_key)
+    status, message = settle_run(
+        engine,
+        snapshot.tenant,
+        context.run.run_id,
+        raw_upload.files.location,
+        validated_roster,
+        staged_plan,
+        run_folder(artefacts.path, context.run.run_id),
+        commit=not config.dry_run,
+        allow_large_changes=config.allow_large_changes,
+    )
+    context.log.info(f"import {context.run.run_id} for {context.partition_key}: {message}")
+    return Output(ImportDecision(status, message), metadata={"status": status, "outcome": message})
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="Per-file results (every row: result, action, message), written next to the upload in S3.",
+)
+def upload_results(
+    context: AssetExecutionContext,
+    raw_upload: RawUpload,
+    validated_roster: ValidatedUpload,
+    staged_plan: StagedPlan | None,
+    import_commit: ImportDecision,
+    drop_bucket: DropBucket,
+    artefacts: ArtefactStore,
+) -> Output[dict]:
+    files = import_results(validated_roster, staged_plan)
+    write_files(run_folder(artefacts.path, context.run.run_id) / "results", files)
+    links = drop_bucket.write_results(raw_upload.tenant, raw_upload.upload_id, files)
+    summary = upload_summary(validated_roster)
+    return Output(
+        {"status": import_commit.status, "results": links},
+        metadata={
+            "status": import_commit.status,
+            "outcome": import_commit.message,
+            "files": table(summary),
+            "results": MetadataValue.md("\n".join(f"- {link}" for link in links)),
+        },
+    )
+
+
+def _first_errors(validated: ValidatedUpload, count: int = 10) -> pd.DataFrame:
+    errors = validated.issues[validated.issues["severity"] == "ERROR"].head(count)
+    return errors[["file", "line", "column", "code", "message"]].astype("string").fillna("")
+
+
+IMPORT_ASSETS = [raw_upload, validated_roster, roster_matches, staged_plan, import_commit, upload_results]

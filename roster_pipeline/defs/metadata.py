@@ -1,0 +1,39 @@
+"""Small, readable metadata for the UI: tables of counts and a few sample rows, never whole frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
+
+SAMPLE_CHANGES = 20
+
+
+def table(frame: pd.DataFrame) -> MetadataValue:
+    """A DataFrame of counts or statuses as a UI table (ints stay ints, the rest becomes text)."""
+    columns = [
+        TableColumn(str(name), "int" if pd.api.types.is_integer_dtype(frame[name]) else "string")
+        for name in frame.columns
+    ]
+    records = [
+        TableRecord({str(k): (int(v) if isinstance(v, int) else str(v)) for k, v in row.items()})
+        for row in frame.astype(object).to_dict(orient="records")
+    ]
+    return MetadataValue.table(records, TableSchema(columns=columns))
+
+
+def sample_changes(changes: pd.DataFrame, per_entity: int = SAMPLE_CHANGES) -> MetadataValue:
+    """Up to ``per_entity`` changes of each entity as markdown."""
+    if changes.empty:
+        return MetadataValue.md("No changes.")
+    parts = []
+    for entity, rows in changes.groupby("entity", sort=False):
+        shown = rows.head(per_entity)[["key", "action", "field", "old", "new", "file", "line"]]
+        parts.append(f"### {entity} ({len(rows)} changes)\n\n" + _markdown(shown))
+    return MetadataValue.md("\n\n".join(parts))
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    cells = frame.astype(str).replace({"<NA>": "", "nan": ""})
+    cells = cells.apply(lambda column: column.str.replace("|", "\\|", regex=False))
+    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
+    return header + "\n" + "\n".join("| " + " | ".join(row) + " |" for row in cells.to_numpy().tolist())

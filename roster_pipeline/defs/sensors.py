@@ -1,0 +1,89 @@
+"""Sensors: the S3 drop folder starts one run per complete upload; failed runs raise an alert."""
+
+import json
+import urllib.request
+
+from dagster import (
+    ConfigurableResource,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    run_failure_sensor,
+    sensor,
+)
+
+from roster_pipeline.defs.jobs import import_upload_job
+from roster_pipeline.defs.partitions import tenants
+from roster_pipeline.defs.resources import DropBucket
+from roster_pipeline.upload.drop_folder import DropUpload, complete_uploads
+
+ALERT_TIMEOUT_S = 10
+
+
+class AlertWebhook(ConfigurableResource):
+    """Where run-failure alerts are posted as JSON (nothing is posted without a URL)."""
+
+    url: str | None = None
+
+    def post(self, document: dict) -> None:
+        if not self.url:
+            return
+        request = urllib.request.Request(
+            self.url, data=json.dumps(document).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=ALERT_TIMEOUT_S):
+            pass
+
+
+def run_request(upload: DropUpload) -> RunRequest:
+    return RunRequest(
+        run_key=upload.run_key,
+        partition_key=upload.tenant,
+        run_config={
+            "ops": {
+                "raw_upload": {"config": {"upload": upload.location}},
+                "import_commit": {"config": {"dry_run": not upload.commit}},
+            }
+        },
+        tags={"roster/tenant": upload.tenant, "roster/upload": upload.upload_id},
+    )
+
+
+@sensor(job=import_upload_job, minimum_interval_seconds=15, default_status=DefaultSensorStatus.RUNNING)
+def s3_drop_sensor(context: SensorEvaluationContext, drop_bucket: DropBucket) -> SensorResult:
+    """One run per complete upload under ``<drop_prefix>/<tenant>/<upload-id>/``. The cursor keeps
+    the run key last requested per upload, so a quiet folder requests nothing; Dagster's run keys
+    make a repeated request harmless anyway."""
+    uploads, ignored = complete_uploads(drop_bucket.client(), drop_bucket.bucket, drop_bucket.drop_prefix)
+    if ignored:
+        context.log.warning(f"ignored {len(ignored)} keys outside <tenant>/<upload-id>/<file>")
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    fresh = [
+        upload for upload in uploads if seen.get(f"{upload.tenant}/{upload.upload_id}") != upload.run_key
+    ]
+    known = set(context.instance.get_dynamic_partitions(tenants.name))
+    new_tenants = sorted({upload.tenant for upload in fresh} - known)
+    for upload in fresh:
+        seen[f"{upload.tenant}/{upload.upload_id}"] = upload.run_key
+    return SensorResult(
+        run_requests=[run_request(upload) for upload in fresh],
+        dynamic_partitions_requests=[tenants.build_add_request(new_tenants)] if new_tenants else [],
+        cursor=json.dumps(seen, sort_keys=True),
+    )
+
+
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
+def import_failure_alert(context: RunFailureSensorContext, alert_webhook: AlertWebhook) -> None:
+    run = context.dagster_run
+    document = {
+        "alert": "roster run failed",
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "tenant": run.tags.get("roster/tenant") or run.tags.get("dagster/partition"),
+        "upload": run.tags.get("roster/upload"),
+        "error": context.failure_event.message,
+    }
+    context.log.error(f"ALERT: run {run.run_id} of {run.job_name} failed: {context.failure_event.message}")
+    alert_webhook.post(document)

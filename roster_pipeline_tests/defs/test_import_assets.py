@@ -1,0 +1,139 @@
+"""The import assets materialized against a moto S3 server on 127.0.0.1 and a SQLite roster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.jobs import commit_reviewed_dry_run, rollback_import_run
+from roster_pipeline.defs.partitions import tenants
+from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.plan.storage import load_plan
+from roster_pipeline.roster.database import make_engine
+from roster_pipeline.roster.fixtures import load_fixture_file
+from roster_pipeline.roster.migrate import upgrade
+from roster_pipeline.samples import demo_tenant_path
+from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.importing import roster_state, roster_table
+
+TENANT = "district-0042"
+
+
+@pytest.fixture
+def setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
+    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        load_fixture_file(connection, demo_tenant_path())
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(tenants.name, [TENANT])
+    resources = {
+        "drop_bucket": DropBucket(bucket=bucket, endpoint_url=s3_endpoint),
+        "roster_database": RosterDatabase(url=str(engine.url)),
+        "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
+    }
+    return engine, instance, resources
+
+
+def drop(s3_client, bucket: str, upload_id: str, folder: Path = SAMPLE_UPLOAD) -> str:
+    for path in sorted(folder.glob("*.csv")):
+        s3_client.put_object(
+            Bucket=bucket, Key=f"drop/{TENANT}/{upload_id}/{path.name}", Body=path.read_bytes()
+        )
+    return f"s3://{bucket}/drop/{TENANT}/{upload_id}/"
+
+
+def run_import(setup, location: str, dry_run: bool = True):
+    _, instance, resources = setup
+    return materialize(
+        IMPORT_ASSETS,
+        partition_key=TENANT,
+        instance=instance,
+        resources=resources,
+        run_config={
+            "ops": {
+                "raw_upload": {"config": {"upload": location}},
+                "import_commit": {"config": {"dry_run": dry_run}},
+            }
+        },
+    )
+
+
+def metadata(result, asset: str) -> dict:
+    return {
+        key: value.value for key, value in result.asset_materializations_for_node(asset)[0].metadata.items()
+    }
+
+
+def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s3_client, bucket) -> None:
+    engine = setup[0]
+    before = roster_state(engine)
+    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    assert result.success
+    assert metadata(result, "import_commit")["outcome"] == "dry run: not applied"
+    counts = {row.data["entity"]: row.data for row in metadata(result, "staged_plan")["counts"].records}
+    assert counts["students"]["CREATED"] == 8
+    assert "### students (8 changes)" in metadata(result, "staged_plan")["sample_changes"]
+    assert roster_state(engine) == before
+    results = s3_client.get_object(Bucket=bucket, Key=f"results/{TENANT}/u1/users_results.csv")["Body"].read()
+    assert b"CREATED" in results
+    assert metadata(result, "upload_results")["status"] == "DRY_RUN"
+    checks = {event.check_name: event.passed for event in result.get_asset_check_evaluations()}
+    assert checks == {"no_validation_errors": True, "within_change_thresholds": True}
+
+
+def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_path: Path) -> None:
+    engine = setup[0]
+    before = roster_state(engine)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "users.csv").write_text(
+        "sourcedId,role,givenName,familyName,orgSourcedIds\n1,pupil,A,B,sch-0101\n"
+    )
+    result = run_import(setup, drop(s3_client, bucket, "bad", broken), dry_run=False)
+    assert result.success  # a rejection is an outcome, not a crash
+    assert metadata(result, "upload_results")["status"] == "REJECTED"
+    assert roster_state(engine) == before
+    rows = s3_client.get_object(Bucket=bucket, Key=f"results/{TENANT}/bad/users_results.csv")["Body"].read()
+    assert b"NOT_IMPORTED" in rows and b"ERROR" in rows
+    checks = {event.check_name: event.passed for event in result.get_asset_check_evaluations()}
+    assert checks["no_validation_errors"] is False
+
+
+def test_an_unreadable_upload_is_rejected_with_results(setup, s3_client, bucket) -> None:
+    result = run_import(setup, f"s3://{bucket}/drop/{TENANT}/nothing-here/")
+    assert result.success
+    assert metadata(result, "upload_results")["status"] == "REJECTED"
+
+
+def test_commit_a_reviewed_dry_run_applies_exactly_the_saved_plan(setup, s3_client, bucket, tmp_path) -> None:
+    engine, instance, resources = setup
+    dry = run_import(setup, drop(s3_client, bucket, "u2"))
+    saved = load_plan(tmp_path / "data" / "runs" / dry.run_id / "plan")
+    result = commit_reviewed_dry_run.execute_in_process(
+        run_config={"ops": {"apply_reviewed_dry_run": {"config": {"run_id": dry.run_id}}}},
+        resources=resources,
+        instance=instance,
+    )
+    assert result.success
+    assert (
+        len(roster_table(engine, "students"))
+        == 1 + saved.counts().set_index("entity").loc["students", "CREATED"]
+    )
+
+    undone = rollback_import_run.execute_in_process(
+        run_config={"ops": {"rollback_import": {"config": {"run_id": dry.run_id}}}},
+        resources=resources,
+        instance=instance,
+    )
+    assert undone.success
+    assert len(roster_table(engine, "students")) == 1
+
+
+def test_a_commit_run_changes_the_roster(setup, s3_client, bucket) -> None:
+    result = run_import(setup, drop(s3_client, bucket, "u3"), dry_run=False)
+    assert metadata(result, "upload_results")["status"] == "COMMITTED"
+    assert len(roster_table(setup[0], "students")) == 9
