@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from roster_pipeline.import_run import ImportOutcome, run_import
-from roster_pipeline.plan.fingerprint import snapshot_fingerprint
+from roster_pipeline.roster.fingerprint import snapshot_fingerprint
 from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, read_snapshot, read_table
 from roster_pipeline.roster.tenants import find_tenant
 
