@@ -58,7 +58,12 @@ def complete_uploads(client: Any, bucket: str, drop_prefix: str) -> tuple[list[D
         digest = hashlib.sha256(prefix.encode())
         for item in sorted(items, key=lambda entry: entry["Key"]):
             digest.update(f"{item['Key']}\0{item.get('ETag', '')}\0{item.get('Size', 0)}\n".encode())
-        commit = READY_MARKER in names and _marker_says_commit(client, bucket, prefix + READY_MARKER)
+        marker = next((item for item in items if item["Key"] == prefix + READY_MARKER), None)
+        commit = (
+            marker is not None
+            and marker.get("Size", 0) > 0
+            and _marker_says_commit(client, bucket, marker["Key"])
+        )
         complete.append(
             DropUpload(
                 tenant,
