@@ -16,7 +16,9 @@ from roster_pipeline.defs.sensors import AlertWebhook, import_failure_alert, s3_
 
 def tick(bucket: str, endpoint: str, instance: DagsterInstance, cursor: str | None = None):
     context = build_sensor_context(
-        instance=instance, cursor=cursor, resources={"drop_bucket": DropBucket(bucket=bucket, endpoint_url=endpoint)}
+        instance=instance,
+        cursor=cursor,
+        resources={"drop_bucket": DropBucket(bucket=bucket, endpoint_url=endpoint)},
     )
     return s3_drop_sensor(context)
 
@@ -73,7 +75,7 @@ def test_relisting_requests_nothing_and_a_reupload_starts_a_new_run(s3_client, b
 class _Collector(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Collector.received.append(json.loads(body))
         self.send_response(204)
@@ -110,7 +112,7 @@ def test_a_failed_run_posts_an_alert_to_the_webhook():
     assert _Collector.received[-1]["job"] == "rollback_import_run"
 
 
-def _MissingDatabase():  # noqa: N802
+def _MissingDatabase():
     from roster_pipeline.defs.resources import RosterDatabase
 
     return RosterDatabase(url="sqlite:////nonexistent/folder/roster.db")
