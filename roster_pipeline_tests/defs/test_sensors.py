@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 from dagster import DagsterInstance, build_run_status_sensor_context, build_sensor_context
 
@@ -73,7 +74,7 @@ def test_relisting_requests_nothing_and_a_reupload_starts_a_new_run(s3_client, b
 
 
 class _Collector(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
