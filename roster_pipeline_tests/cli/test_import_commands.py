@@ -94,9 +94,10 @@ def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
     assert main(["db", "load", "/nonexistent.yaml", *flags]) == 2
 
 
-def test_the_demo_imports_the_sample_from_a_local_s3_server(tmp_path: Path, capsys, s3_env) -> None:
-    assert main(["demo", "--data-dir", str(tmp_path)]) == 0
+def test_the_headless_demo_imports_the_sample_through_the_sensor(tmp_path: Path, capsys) -> None:
+    assert main(["demo", "--once", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "Sample upload dropped at s3://roster-drop/district-0042/sample-upload/" in out
-    assert "Committed the reviewed plan: applied: 58 changes" in out
-    assert (tmp_path / "demo" / "roster.db").exists()
+    assert "Sample upload dropped at s3://roster-drop/drop/district-0042/sample-upload/" in out
+    assert "for district-0042: applied: 58 changes" in out
+    assert "s3://roster-drop/results/district-0042/sample-upload/users_results.csv" in out
+    assert len(roster_table(make_engine(f"sqlite:///{tmp_path / 'demo' / 'roster.db'}"), "students")) == 9
