@@ -7,6 +7,8 @@ the most telling action and, when there are several, a note naming each.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from roster_pipeline.frames import STRING
 from roster_pipeline.plan.actions import MERGE_CANDIDATE, PRECEDENCE, SKIPPED
@@ -77,9 +79,23 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
     found["rank"] = found["action"].map({action: rank for rank, action in enumerate(PRECEDENCE)}).fillna(99)
     found["word"] = found["entity"].map(ENTITY_WORDS).fillna("") + " " + found["action"].str.lower()
     found = found.sort_values(["file", "line", "rank"], kind="stable")
-    grouped = found.groupby(["file", "line"], sort=False)
-    best = grouped.first()[["action", "detail"]]
-    several = grouped["word"].nunique() > 1
-    words = grouped["word"].agg("; ".join)
-    best["detail"] = best["detail"].where(~several | (best["detail"] != ""), words)
+    keys = ["file", "line"]
+    best = found[~found.duplicated(keys)].set_index(keys)[["action", "detail"]]
+    notes = _several_changes(found.drop_duplicates([*keys, "word"]), keys)
+    if len(notes):
+        fill = notes.reindex(best.index)
+        best["detail"] = best["detail"].where((best["detail"] != "") | fill.isna(), fill)
     return best.reset_index()[ROW_ACTION_COLUMNS]
+
+
+def _several_changes(words: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """For rows with more than one distinct change, the changes joined ("guardian created; guardian
+    link created"), built column-wise by Arrow rather than one Python join per row."""
+    multi = words[words.duplicated(keys, keep=False)]
+    if multi.empty:
+        return pd.Series(dtype=STRING)
+    position = multi.groupby(keys, sort=False).cumcount()
+    wide = multi.assign(position=position).set_index([*keys, "position"])["word"].unstack()
+    columns = [pa.array(wide[column].astype(STRING).array).cast(pa.large_string()) for column in wide.columns]
+    joined = pc.binary_join_element_wise(*columns, pa.scalar("; ", pa.large_string()), null_handling="skip")
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=wide.index, dtype=STRING)

@@ -54,7 +54,14 @@ def test_results_carry_each_rows_action(demo_roster: Engine, tmp_path: Path) -> 
     assert users.loc["5", "action"] == "MERGE_CANDIDATE"
     assert "looks like existing student" in users.loc["5", "message"]
     guardians = results_of(outcome, "guardians.csv")
-    assert guardians.loc["2", "action"] == "CREATED"
+    assert guardians.loc["2", ["action", "message"]].tolist() == [
+        "CREATED",
+        "guardian created; guardian link created",
+    ]
+    assert guardians.loc["8", ["action", "message"]].tolist() == [
+        "CREATED",
+        "guardian created; guardian link created",
+    ]
 
 
 def test_a_student_moves_school(demo_roster: Engine, sample_copy: Path, tmp_path: Path) -> None:
