@@ -6,13 +6,16 @@ plan compares like with like; ``archived`` says whether ``archived_at`` is set.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, fields
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, select
 
 from roster_pipeline.frames import STRING
+from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.models import (
     Classroom,
     Enrollment,
@@ -42,6 +45,8 @@ class RosterSnapshot:
         return {item.name: getattr(self, item.name) for item in fields(self) if item.name != "tenant"}
 
 
+ARROW_TYPES = {int: pa.int64(), bool: pa.bool_()}
+PANDAS_TYPES = {int: "Int64", bool: "boolean"}
 SNAPSHOT_TABLES: dict[str, Table] = {
     "schools": School.__table__,
     "classrooms": Classroom.__table__,
@@ -62,10 +67,44 @@ def read_snapshot(connection: Connection, tenant: Tenant) -> RosterSnapshot:
 def read_table(connection: Connection, table: Table, district_id: int) -> pd.DataFrame:
     """All of a tenant's rows of one table, ordered by id."""
     query = select(table).where(table.c.district_id == district_id).order_by(table.c.id)
+    if is_postgresql(connection):
+        return _read_copy(connection, table, query)
     result = connection.execute(query)
     by_column = list(zip(*result.fetchall(), strict=True)) or [()] * len(table.columns)
     pairs = zip(table.columns, by_column, strict=True)
     return pd.DataFrame({column.name: _column(column, list(values)) for column, values in pairs})
+
+
+def _read_copy(connection: Connection, table: Table, query) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, parsed by Arrow (a third of the time of rows
+    through the driver). An unquoted empty field is NULL; a quoted one is an empty string."""
+    sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    buffer = io.BytesIO()
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    types = {column.name: ARROW_TYPES.get(column.type.python_type, pa.string()) for column in table.columns}
+    options = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False
+    )
+    arrow = pacsv.read_csv(pa.BufferReader(buffer.getvalue()), convert_options=options)
+    frame = {}
+    for column in table.columns:
+        values = arrow[column.name]
+        python_type = column.type.python_type
+        if python_type is str:
+            frame[column.name] = pd.Series(values.fill_null(""), dtype=STRING)
+        elif python_type in ARROW_TYPES:
+            frame[column.name] = values.to_pandas(types_mapper=pd.ArrowDtype).astype(
+                PANDAS_TYPES[python_type]
+            )
+        else:  # timestamps: the same Python datetimes (or None) the driver would give
+            moments = pd.to_datetime(values.to_pandas(), utc=True, format="ISO8601")
+            frame[column.name] = pd.Series(moments.dt.to_pydatetime(), dtype=object).where(
+                moments.notna(), None
+            )
+    return pd.DataFrame(frame)
 
 
 def _column(column, values: list) -> pd.Series:  # type: ignore[no-untyped-def]
