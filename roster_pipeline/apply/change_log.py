@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
@@ -21,29 +22,34 @@ def json_column(rows: pd.DataFrame) -> pd.Series:
     return pd.Series(text.rstrip("\n").split("\n"), dtype="object")
 
 
+def json_where(rows: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
+    """JSON of the rows where ``mask`` holds, None elsewhere (only the needed rows are serialised)."""
+    out = np.full(len(rows), None, dtype=object)
+    if mask.any():
+        out[mask] = json_column(rows[mask]).to_numpy()
+    return out
+
+
 def change_log_rows(
     run_id: str,
     district_id: int,
     entity: str,
     keys: pd.Series,
     actions: pd.Series,
-    before: pd.DataFrame | None,
-    after: pd.DataFrame | None,
+    before: np.ndarray,
+    after: np.ndarray,
 ) -> pd.DataFrame:
-    """``before``/``after`` align with ``keys``; a row whose before (after) does not exist is all NA
-    there and should be masked by the caller via ``has_before``/``has_after`` columns."""
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "run_id": run_id,
             "district_id": district_id,
             "entity": entity,
             "key": keys.to_numpy(),
             "action": actions.to_numpy(),
-            "before": None if before is None else json_column(before).to_numpy(),
-            "after": None if after is None else json_column(after).to_numpy(),
+            "before": before,
+            "after": after,
         }
     )
-    return frame
 
 
 def read_change_log(connection: Connection, run_ids: list[str]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, select
 
-from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows
+from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows, json_where
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.runs import COMMITTED, find_run, mark_run, record_run
 from roster_pipeline.matching.entities import ENTITIES, EntitySpec
@@ -101,15 +101,11 @@ def _record_commit(
 
 def write_plan(connection: Connection, tenant: Tenant, plan: StagedPlan, run_id: str, now: datetime) -> None:
     """Records first (parents), then links, then the change log, each as bulk statements."""
-    log = []
+    log, ids = [], {}
     for name, spec in ENTITIES.items():
         if spec.is_record:
-            log.append(_write_records(connection, tenant, spec, plan.entities[name], run_id, now))
-    ids = {
-        name: _ids_by_key(connection, ENTITIES[name].table, tenant.id)
-        for name in ENTITIES
-        if ENTITIES[name].is_record
-    }
+            entries, ids[name] = _write_records(connection, tenant, spec, plan.entities[name], run_id, now)
+            log.append(entries)
     for name, spec in ENTITIES.items():
         if not spec.is_record:
             log.append(_write_links(connection, tenant, spec, plan.entities[name], ids, run_id))
@@ -118,32 +114,37 @@ def write_plan(connection: Connection, tenant: Tenant, plan: StagedPlan, run_id:
 
 def _write_records(
     connection: Connection, tenant: Tenant, spec: EntitySpec, plan: pd.DataFrame, run_id: str, now: datetime
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Returns the change log entries and every SIS ID's roster id after the writes."""
     table, fields = spec.table, list(spec.fields)
     action = plan["action"]
-    created = plan[action == CREATED]
-    insert_rows(
-        connection,
-        table,
-        created[fields].assign(district_id=tenant.id).astype({"district_id": "int64"}),
-    )
+    insert_rows(connection, table, plan.loc[action == CREATED, fields].assign(district_id=tenant.id))
     changed = plan[action.isin([UPDATED, UNARCHIVED])]
     update_rows(connection, table, changed[["id", *fields]].assign(archived_at=None))
-    archived = plan[action == ARCHIVED]
-    update_rows(connection, table, archived[["id"]].assign(archived_at=now))
+    update_rows(connection, table, plan.loc[action == ARCHIVED, ["id"]].assign(archived_at=now))
 
     ids = _ids_by_key(connection, table, tenant.id)
     logged = plan[action.isin(CHANGING)]
+    created = (logged["action"] == CREATED).to_numpy()
     record_ids = logged["id"].fillna(_lookup(ids, logged["key"]))
-    stamp = now.isoformat()
     before = logged[[OLD + name for name in (*fields, "archived_at")]].rename(columns=lambda c: c[len(OLD) :])
     before.insert(0, "id", record_ids)
     after = logged[fields].assign(archived_at=None)
-    after.loc[logged["action"] == ARCHIVED, "archived_at"] = stamp
+    after.loc[logged["action"] == ARCHIVED, "archived_at"] = now.isoformat()
     after.insert(0, "id", record_ids)
-    log = change_log_rows(run_id, tenant.id, spec.name, logged["key"], logged["action"], before, after)
-    log.loc[(logged["action"] == CREATED).to_numpy(), "before"] = None
-    return log
+    # A create is undone by its id; what it created is in the run's saved plan.
+    after_json = json_where(after, ~created)
+    after_json[created] = ('{"id":' + record_ids[created].astype(str) + "}").to_numpy()
+    entries = change_log_rows(
+        run_id,
+        tenant.id,
+        spec.name,
+        logged["key"],
+        logged["action"],
+        json_where(before, ~created),
+        after_json,
+    )
+    return entries, ids
 
 
 def _write_links(
@@ -160,19 +161,27 @@ def _write_links(
         plan[parent.column] = plan[parent.column].fillna(_lookup(ids[parent.entity], plan[parent.key]))
     natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
     action = plan["action"]
-    created = plan[action == CREATED]
-    insert_rows(connection, table, created[[*natural, *fields]].assign(district_id=tenant.id))
+    created = (action == CREATED).to_numpy()
+    removed = (action == REMOVED).to_numpy()
+    insert_rows(connection, table, plan.loc[created, [*natural, *fields]].assign(district_id=tenant.id))
     update_rows(connection, table, plan.loc[action == UPDATED, ["id", *fields]])
-    delete_rows(connection, table, plan.loc[action == REMOVED, "id"])
+    delete_rows(connection, table, plan.loc[removed, "id"])
 
     before = plan[["id", *natural, *(OLD + name for name in fields)]].rename(
         columns=lambda c: c.removeprefix(OLD)
     )
-    after = plan[["id", *natural, *fields]]
-    log = change_log_rows(run_id, tenant.id, spec.name, entity_key(plan, spec.keys), action, before, after)
-    log.loc[(action == CREATED).to_numpy(), "before"] = None
-    log.loc[(action == REMOVED).to_numpy(), "after"] = None
-    return log
+    # A created link is undone by its parents' ids (and attribute name); what it holds is in the plan.
+    after_json = json_where(plan[["id", *natural, *fields]], ~created & ~removed)
+    after_json[created] = json_where(plan[natural], created)[created]
+    return change_log_rows(
+        run_id,
+        tenant.id,
+        spec.name,
+        entity_key(plan, spec.keys),
+        action,
+        json_where(before, ~created),
+        after_json,
+    )
 
 
 def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pd.Series:
