@@ -15,8 +15,8 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -31,7 +31,15 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    pass
+    # Named constraints, so later migrations can drop or alter them on every database.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 class District(Base):
@@ -125,8 +133,8 @@ class Enrollment(Base):
         UniqueConstraint("classroom_id", "staff_id", name="uq_enrollments_staff"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
-    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), index=True)
+    district_id: Mapped[int] = mapped_column(BigId, index=True)  # its parents' tenant
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"))  # led by the unique keys
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
@@ -140,8 +148,8 @@ class StudentGuardian(Base):
     __tablename__ = "student_guardians"
     __table_args__ = (UniqueConstraint("student_id", "guardian_id", name="uq_student_guardians"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    district_id: Mapped[int] = mapped_column(BigId, index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
     relationship: Mapped[str | None] = mapped_column(String(20))
 
@@ -150,8 +158,8 @@ class StudentAttribute(Base):
     __tablename__ = "student_attributes"
     __table_args__ = (UniqueConstraint("student_id", "attribute", name="uq_student_attributes"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    district_id: Mapped[int] = mapped_column(BigId, index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     attribute: Mapped[str] = mapped_column(String(100))
     value: Mapped[str | None] = mapped_column(Text)
 
@@ -177,13 +185,13 @@ class ImportRun(Base):
 
 
 class ChangeLogEntry(Base):
-    """One committed change: enough to show it and to undo it."""
+    """One committed change: enough to show it and to undo it. Written in bulk in the same transaction
+    as its run's row, so it carries no foreign keys (each would be checked per row of a large import)."""
 
     __tablename__ = "change_log"
-    __table_args__ = (Index("ix_change_log_entity_key", "district_id", "entity", "key"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id"), index=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    district_id: Mapped[int] = mapped_column(BigId)
     entity: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(20))
