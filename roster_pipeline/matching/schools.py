@@ -32,7 +32,8 @@ class SchoolMatcher:
     def all_schools(self, school_ids: pd.Series) -> set[int]:
         if self.only_school is not None:
             return {self.only_school} if len(school_ids) else set()
-        items = split_list(school_ids[school_ids != ""])
+        distinct = pd.Series(school_ids[school_ids != ""].unique(), dtype=school_ids.dtype)
+        items = split_list(distinct)
         return {int(pk) for pk in self._lookup(items).dropna().unique()}
 
     def _lookup(self, school_ids: pd.Series) -> pd.Series:

@@ -5,8 +5,9 @@ Every check lets an empty value pass except `required`: emptiness is one rule, r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pandera
 import pyarrow as pa
@@ -63,6 +64,22 @@ def datetime() -> pandera.Check:
     )
 
 
+def per_unique_value(check: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """Run a costly check once per distinct value (a district has few distinct dates) and spread the
+    answer back over the rows."""
+
+    def checked(values: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) * 2 > len(values):
+            return check(values)
+        answers = check(pd.Series(uniques, dtype=values.dtype)).fillna(False).to_numpy(dtype=bool)
+        spread = np.where(codes >= 0, answers[np.maximum(codes, 0)], False)
+        return pd.Series(spread, index=values.index)
+
+    return checked
+
+
+@per_unique_value
 def is_date(values: pd.Series) -> pd.Series:
     """A real calendar date written YYYY-MM-DD (2026-02-30 is not)."""
     shaped = values.str.fullmatch(DATE_PATTERN).fillna(False).astype(bool)
