@@ -110,7 +110,9 @@ def run_import(
 
 
 def load_snapshot(engine: Engine, tenant_key: str) -> RosterSnapshot:
-    with engine.connect() as connection:
+    """The tenant's roster as one consistent state (REPEATABLE READ where the database has it)."""
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection, connection.begin():
         return read_snapshot(connection, find_tenant(connection, tenant_key))
 
 

@@ -9,8 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from roster_pipeline.import_run import ImportOutcome, run_import
-from roster_pipeline.roster.fingerprint import snapshot_fingerprint
-from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, read_snapshot, read_table
+from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, current_fingerprint, read_table
 from roster_pipeline.roster.tenants import find_tenant
 
 DEMO = "district-0042"
@@ -35,7 +34,7 @@ def roster_table(engine: Engine, name: str, tenant: str = DEMO) -> pd.DataFrame:
 def roster_state(engine: Engine, tenant: str = DEMO) -> str:
     """The tenant's whole roster as one fingerprint: equal means nothing changed."""
     with engine.connect() as connection:
-        return snapshot_fingerprint(read_snapshot(connection, find_tenant(connection, tenant)))
+        return current_fingerprint(connection, find_tenant(connection, tenant))
 
 
 def results_of(outcome: ImportOutcome, name: str) -> pd.DataFrame:

@@ -17,8 +17,7 @@ from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, U
 from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
 from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
-from roster_pipeline.roster.fingerprint import snapshot_fingerprint
-from roster_pipeline.roster.snapshot import read_snapshot
+from roster_pipeline.roster.snapshot import current_fingerprint
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 
 
@@ -54,7 +53,7 @@ def apply_plan(
     with engine.begin() as connection:
         lock_tenant(connection, plan.tenant)
         tenant = find_tenant(connection, plan.tenant)
-        if snapshot_fingerprint(read_snapshot(connection, tenant)) != plan.fingerprint:
+        if current_fingerprint(connection, tenant) != plan.fingerprint:
             raise StalePlan("stale plan: the roster changed since this plan was made; re-run the dry run")
         counts = applied_counts(plan)
         _record_commit(connection, tenant, plan, run_id, counts, allow_large_changes, upload, plan_location)

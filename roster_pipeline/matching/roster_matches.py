@@ -11,7 +11,6 @@ from roster_pipeline.matching.existing import existing_links, existing_records
 from roster_pipeline.matching.incoming import IncomingRoster, incoming_roster
 from roster_pipeline.matching.people import match_by_contact
 from roster_pipeline.matching.schools import SchoolMatcher
-from roster_pipeline.roster.fingerprint import snapshot_fingerprint
 from roster_pipeline.roster.snapshot import RosterSnapshot
 from roster_pipeline.validation.validate import ValidatedUpload
 
@@ -61,7 +60,7 @@ def match_roster(upload: ValidatedUpload, snapshot: RosterSnapshot) -> RosterMat
     stored = stored[stored["attribute"] == BIRTH_DATE]
     return RosterMatches(
         tenant=snapshot.tenant.key,
-        fingerprint=snapshot_fingerprint(snapshot),
+        fingerprint=snapshot.fingerprint,
         incoming=incoming,
         existing={**records, **existing_links(snapshot, records)},
         incoming_birth_dates=pd.Series(births["value"].to_numpy(), index=births["student_key"].to_numpy()),

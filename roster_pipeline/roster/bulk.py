@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
 from roster_pipeline.roster.database import is_postgresql
@@ -70,12 +73,25 @@ def _records(rows: pd.DataFrame) -> list[dict]:
 
 
 def _copy_in(connection: Connection, table_name: str, rows: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    # An empty unquoted CSV field is NULL for COPY; every non-empty text value is quoted.
-    rows.to_csv(buffer, index=False, header=False, na_rep="")
-    columns = ", ".join(_quoted(column) for column in rows.columns)
+    """CSV written by Arrow: "" and missing values become nulls, written as empty unquoted fields,
+    which COPY reads as NULL (text is quoted, so a real empty string would stay one)."""
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    columns = []
+    for column in table.columns:
+        if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+            column = pc.cast(column, pa.string())
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+        columns.append(column)
+    buffer = io.BytesIO()
+    pacsv.write_csv(
+        pa.table(columns, names=table.column_names),
+        buffer,
+        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    names = ", ".join(_quoted(column) for column in rows.columns)
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+    with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
         copy.write(buffer.getvalue())
 
 

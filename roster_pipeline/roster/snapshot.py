@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, select
 
 from roster_pipeline.frames import STRING
 from roster_pipeline.roster.database import is_postgresql
+from roster_pipeline.roster.fingerprint import database_fingerprint, frames_fingerprint
 from roster_pipeline.roster.models import (
     Classroom,
     Enrollment,
@@ -32,6 +33,7 @@ from roster_pipeline.roster.tenants import Tenant
 @dataclass
 class RosterSnapshot:
     tenant: Tenant
+    fingerprint: str
     schools: pd.DataFrame
     classrooms: pd.DataFrame
     students: pd.DataFrame
@@ -42,7 +44,7 @@ class RosterSnapshot:
     student_attributes: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {item.name: getattr(self, item.name) for item in fields(self) if item.name != "tenant"}
+        return {item.name: getattr(self, item.name) for item in fields(self) if item.name in SNAPSHOT_TABLES}
 
 
 ARROW_TYPES = {int: pa.int64(), bool: pa.bool_()}
@@ -60,8 +62,21 @@ SNAPSHOT_TABLES: dict[str, Table] = {
 
 
 def read_snapshot(connection: Connection, tenant: Tenant) -> RosterSnapshot:
+    """On PostgreSQL, read in a REPEATABLE READ transaction (see load_snapshot) so the frames and the
+    fingerprint describe the same state."""
     frames = {name: read_table(connection, table, tenant.id) for name, table in SNAPSHOT_TABLES.items()}
-    return RosterSnapshot(tenant=tenant, **frames)
+    if is_postgresql(connection):
+        fingerprint = database_fingerprint(connection, tenant.key, tenant.id, SNAPSHOT_TABLES)
+    else:
+        fingerprint = frames_fingerprint(tenant.key, frames)
+    return RosterSnapshot(tenant=tenant, fingerprint=fingerprint, **frames)
+
+
+def current_fingerprint(connection: Connection, tenant: Tenant) -> str:
+    """The tenant's fingerprint now (what a plan's must equal to be applied)."""
+    if is_postgresql(connection):
+        return database_fingerprint(connection, tenant.key, tenant.id, SNAPSHOT_TABLES)
+    return read_snapshot(connection, tenant).fingerprint
 
 
 def read_table(connection: Connection, table: Table, district_id: int) -> pd.DataFrame:

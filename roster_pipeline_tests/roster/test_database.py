@@ -71,3 +71,20 @@ def test_a_snapshot_holds_only_its_own_tenants_rows(demo_roster: Engine) -> None
 def test_a_bad_fixture_says_what_is_wrong(roster_engine: Engine, document: dict, error: str) -> None:
     with pytest.raises((FixtureError, ValueError), match=error), roster_engine.begin() as connection:
         load_fixture(connection, document)
+
+
+def test_the_fingerprint_changes_with_any_field_of_any_row(demo_roster: Engine) -> None:
+    from sqlalchemy import update
+
+    from roster_pipeline.roster.models import Classroom
+    from roster_pipeline_tests.importing import roster_state
+
+    before = roster_state(demo_roster)
+    assert roster_state(demo_roster) == before
+    with demo_roster.begin() as connection:
+        connection.execute(update(Classroom).where(Classroom.title == "Art Club").values(location="Room 9"))
+    changed = roster_state(demo_roster)
+    assert changed != before
+    with demo_roster.begin() as connection:
+        connection.execute(update(Classroom).where(Classroom.title == "Art Club").values(location=None))
+    assert roster_state(demo_roster) == before
