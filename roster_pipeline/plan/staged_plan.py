@@ -59,8 +59,11 @@ class StagedPlan:
                 continue
             key = entity_key(plan, spec.keys)
             updates = plan["changed"] != ""
+            changed = plan["changed"][updates]
             for field_name in spec.fields:
-                touched = plan["changed"].str.contains(rf"(?:^|,){field_name}(?:,|$)", regex=True)
+                named = changed.str.contains(rf"(?:^|,){field_name}(?:,|$)", regex=True)
+                touched = pd.Series(False, index=plan.index)
+                touched[named.index[named.to_numpy(dtype=bool)]] = True
                 if touched.any():
                     parts.append(_change_rows(name, key, plan, touched, field_name))
             whole = ~updates

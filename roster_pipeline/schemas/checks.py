@@ -92,8 +92,10 @@ def is_date(values: pd.Series) -> pd.Series:
 
 def split_list(values: pd.Series) -> pd.Series:
     """A comma-separated list field exploded to one trimmed item per row, keeping the row's index."""
-    items = values.str.split(",").explode()
-    return items.astype(values.dtype).str.strip()
+    lists = pc.split_pattern(pa.array(values.astype(STRING).array), ",")
+    items = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.array(items, dtype=STRING), index=values.index[parents]).astype(values.dtype)
 
 
 def each_item(values: pd.Series, item_ok) -> pd.Series:
