@@ -7,6 +7,7 @@ and is never in scope.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from roster_pipeline.frames import STRING
@@ -64,24 +65,25 @@ def existing_links(snapshot: RosterSnapshot, records: dict[str, pd.DataFrame]) -
 
 
 def _in_parent_terms(spec: EntitySpec, table: pd.DataFrame, records: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.DataFrame({"id": table["id"].to_numpy()}, index=table.index)
-    has_keys = pd.Series(True, index=table.index)
+    table = table.reset_index(drop=True)
+    frame = pd.DataFrame({"id": table["id"].astype("Int64")})
+    has_keys = np.ones(len(table), dtype=bool)
     for position, parent in enumerate(spec.parents):
         parent_frame = records[parent.entity]
-        by_id = parent_frame.set_index("id")
-        key = by_id["key"].reindex(table[parent.column].to_numpy())
-        frame[parent.key] = pd.Series(key.to_numpy(), index=table.index, dtype=STRING).fillna("")
-        frame[parent.column] = table[parent.column].astype("Int64").to_numpy()
-        has_keys &= frame[parent.key] != ""
+        parent_ids = table[parent.column].astype("Int64")
+        found = pd.Index(parent_frame["id"].astype("Int64")).get_indexer(parent_ids)
+        keys = parent_frame["key"].astype(STRING).array.take(found, allow_fill=True)
+        frame[parent.key] = pd.Series(keys, dtype=STRING).fillna("")
+        frame[parent.column] = parent_ids
+        has_keys &= (frame[parent.key] != "").to_numpy(dtype=bool)
         if position == 0:
-            scope = by_id["in_scope"].reindex(table[parent.column].to_numpy()).fillna(False)
-            frame["in_scope"] = scope.to_numpy(dtype=bool)
+            scope = parent_frame["in_scope"].to_numpy(dtype=bool)
+            frame["in_scope"] = np.where(found >= 0, scope[np.maximum(found, 0)], False)
     for name in (*spec.extra_keys, *spec.fields):
-        frame[name] = table[name].to_numpy()
-        frame[name] = frame[name].astype(STRING)
+        frame[name] = table[name].astype(STRING)
     frame["in_scope"] &= has_keys
     frame["archived"] = False
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def guardians_in_scope(guardians: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
