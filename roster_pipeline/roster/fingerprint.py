@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, text
+
+ROW_HASH = "hashtextextended(t::text, 0)"
 
 
 def frames_fingerprint(tenant: str, tables: dict[str, pd.DataFrame]) -> str:
@@ -23,13 +26,28 @@ def frames_fingerprint(tenant: str, tables: dict[str, pd.DataFrame]) -> str:
 def database_fingerprint(
     connection: Connection, tenant: str, district_id: int, tables: dict[str, Table]
 ) -> str:
-    """PostgreSQL: per table, the row count and the sum of a 64-bit hash of every whole row."""
-    digest = hashlib.sha256(tenant.encode())
+    """PostgreSQL: per table, the row count and the sum of a 64-bit hash of every whole row
+    (``ROW_HASH``; the snapshot reads the same hashes alongside the rows, see snapshot.py)."""
+    sums = {}
     for name, table in tables.items():
         query = text(
-            "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) "
+            f"SELECT count(*), coalesce(sum({ROW_HASH}::numeric), 0) "
             f"FROM {table.name} AS t WHERE t.district_id = :district_id"  # our own table names
         )
         count, total = connection.execute(query, {"district_id": district_id}).one()
+        sums[name] = (int(count), int(total))
+    return fingerprint_of_sums(tenant, sums)
+
+
+def fingerprint_of_sums(tenant: str, sums: dict[str, tuple[int, int]]) -> str:
+    digest = hashlib.sha256(tenant.encode())
+    for name, (count, total) in sums.items():
         digest.update(f"{name}:{count}:{total}".encode())
     return digest.hexdigest()
+
+
+def hash_sum(row_hashes: np.ndarray) -> int:
+    """The exact sum of signed 64-bit hashes (numpy would overflow): high and low halves apart."""
+    high = (row_hashes >> 32).sum(dtype=np.int64)
+    low = (row_hashes & 0xFFFFFFFF).sum(dtype=np.int64)
+    return int(high) * 2**32 + int(low)
