@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from roster_pipeline.import_run import ImportOutcome, run_import
+from roster_pipeline.roster.fingerprint import frames_fingerprint
 from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, current_fingerprint, read_table
 from roster_pipeline.roster.tenants import find_tenant
 
@@ -32,7 +33,16 @@ def roster_table(engine: Engine, name: str, tenant: str = DEMO) -> pd.DataFrame:
 
 
 def roster_state(engine: Engine, tenant: str = DEMO) -> str:
-    """The tenant's whole roster as one fingerprint: equal means nothing changed."""
+    """The tenant's whole roster, every row and field, as one hash: equal means the same content
+    (unlike the product's fingerprint on PostgreSQL, which also changes when a row is rewritten as
+    it was)."""
+    with engine.connect() as connection:
+        found = find_tenant(connection, tenant)
+        tables = {name: read_table(connection, table, found.id) for name, table in SNAPSHOT_TABLES.items()}
+    return frames_fingerprint(tenant, tables)
+
+
+def roster_fingerprint(engine: Engine, tenant: str = DEMO) -> str:
     with engine.connect() as connection:
         return current_fingerprint(connection, find_tenant(connection, tenant))
 
