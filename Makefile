@@ -29,6 +29,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py --students 100000
+	$(BIN)/python benchmarks/bench_import.py --students 100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
