@@ -11,27 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
+
+from generated_uploads import ensure_upload
 
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.validate import validate_upload
-
-GENERATED = Path(__file__).parent / "generated"
-GENERATE = [sys.executable, "-m", "roster_pipeline.synthetic.generate"]
-
-
-def ensure_upload(students: int, seed: int) -> Path:
-    folder = GENERATED / f"district-{students}-seed{seed}"
-    if not (folder / "manifest.csv").exists():
-        subprocess.run(
-            [*GENERATE, str(folder), "--students", str(students), "--seed", str(seed)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return folder
 
 
 def main() -> int:

@@ -42,9 +42,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generated_uploads import GENERATED, ensure_upload
+
 HERE = Path(__file__).resolve().parent
-GENERATED = HERE / "generated"
-GENERATE = [sys.executable, "-m", "roster_pipeline.synthetic.generate"]
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_import"
 TENANT = "district-001"
 SCENARIOS = ("dry_run", "first_commit", "no_change", "changes_5pct")
@@ -114,18 +114,6 @@ HOTSPOTS = 10
 
 
 # --- the parent: generate once, one process per scenario, table and JSON (no pandas here) ---
-
-
-def ensure_upload(students: int, seed: int) -> Path:
-    """As benchmarks/bench_check.py: generate once into benchmarks/generated/ in a separate process."""
-    folder = GENERATED / f"district-{students}-seed{seed}"
-    if not (folder / "manifest.csv").exists():
-        subprocess.run(
-            [*GENERATE, str(folder), "--students", str(students), "--seed", str(seed)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return folder
 
 
 def git_state() -> dict[str, Any]:

@@ -87,21 +87,21 @@ STAFF = EntitySpec(
 GUARDIANS = EntitySpec(
     "guardians", RECORD, Guardian.__table__, ("sis_id", "managed_by", *PERSON_FIELDS, "language")
 )
-_CLASS = Parent("class_key", "classrooms", "classroom_id")
-STUDENT_ENROLLMENTS = EntitySpec(
-    "student_enrollments",
-    LINK,
-    Enrollment.__table__,
-    ("role", "sis_id", "primary", "begin_date", "end_date"),
-    parents=(_CLASS, Parent("user_key", "students", "student_id")),
-)
-STAFF_ENROLLMENTS = EntitySpec(
-    "staff_enrollments",
-    LINK,
-    Enrollment.__table__,
-    ("role", "sis_id", "primary", "begin_date", "end_date"),
-    parents=(_CLASS, Parent("user_key", "staff", "staff_id")),
-)
+
+
+def _enrollments(people: str, column: str) -> EntitySpec:
+    """Enrollments share one table; students' and staff's are kept apart (their parents differ)."""
+    return EntitySpec(
+        f"{'student' if people == 'students' else people}_enrollments",
+        LINK,
+        Enrollment.__table__,
+        ("role", "sis_id", "primary", "begin_date", "end_date"),
+        parents=(Parent("class_key", "classrooms", "classroom_id"), Parent("user_key", people, column)),
+    )
+
+
+STUDENT_ENROLLMENTS = _enrollments("students", "student_id")
+STAFF_ENROLLMENTS = _enrollments("staff", "staff_id")
 GUARDIAN_LINKS = EntitySpec(
     "guardian_links",
     LINK,
