@@ -5,7 +5,9 @@ from __future__ import annotations
 ID_PATTERN = r"[0-9A-Za-z._\-/@:]{1,255}"
 EMAIL_PATTERN = r"[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+\.[^@\s,;<>()\[\]\".]{2,}"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
-DATETIME_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_HOUR, _MINUTE, _SECOND = r"([01]\d|2[0-3])", r"[0-5]\d", r"([0-5]\d|60)"
+_TIME = rf"{_HOUR}:{_MINUTE}(:{_SECOND}(\.\d{{1,9}})?)?"
+DATETIME_PATTERN = rf"{DATE_PATTERN}([T ]{_TIME}(Z|[+-]{_HOUR}:?{_MINUTE})?)?"
 
 STUDENT_ROLES = frozenset({"student"})
 STAFF_ROLES = frozenset({"teacher", "aide", "proctor", "administrator"})

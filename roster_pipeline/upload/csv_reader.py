@@ -24,6 +24,8 @@ from roster_pipeline.upload.limits import UploadLimits
 STRING = pd.StringDtype("pyarrow")
 LINE = "line"
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+# A last line appended for the csv module: it comes back as its own row unless a quote never closed.
+_END_OF_FILE = "\ue000end of file\ue000"
 
 
 @dataclass
@@ -253,7 +255,7 @@ def _unreadable(file: str, notes: list[Issue], header: list[str] | None = None) 
 
 def _read_with_csv_module(file: str, data: bytes, limits: UploadLimits, notes: list[Issue]) -> CsvTable:
     """The slow, exact path for files with unusual quoting; still yields start lines per record."""
-    text = data.decode("utf-8")
+    text = data.decode("utf-8") + "\n" + _END_OF_FILE + "\n"
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -268,6 +270,12 @@ def _read_with_csv_module(file: str, data: bytes, limits: UploadLimits, notes: l
     except csv.Error:
         notes.append(Issue(file, "unterminated_quote", line=last_line + 1))
         return _unreadable(file, notes)
+    if rows[-1] != [_END_OF_FILE]:
+        # strict=False keeps stray mid-field quotes, but also lets a quoted field swallow the rest of
+        # the file, the end marker included: that record's quote never closed.
+        notes.append(Issue(file, "unterminated_quote", line=lines[-1]))
+        return _unreadable(file, notes)
+    rows, lines = rows[:-1], lines[:-1]
     if not rows:
         return _unreadable(file, [*notes, Issue(file, "empty_file")])
     header = [name.strip() for name in rows[0]]

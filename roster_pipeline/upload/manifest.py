@@ -24,15 +24,14 @@ class Manifest:
         return self.modes.get(file, BULK)
 
 
-def parse_manifest(frame: pd.DataFrame) -> tuple[Manifest, pd.DataFrame]:
-    """Read the propertyName/value rows; a bad file mode is an issue on its line."""
+def parse_manifest(frame: pd.DataFrame, file: str = MANIFEST) -> tuple[Manifest, pd.DataFrame]:
+    """Read the propertyName/value rows (standard column names); a bad file mode is an issue on its
+    line, naming the standard column (the caller renames it to the header as written)."""
     names = frame["propertyName"]
     values = frame["value"].str.lower()
     is_file = names.str.lower().str.startswith("file.")
     bad = is_file & ~values.isin(FILE_MODES)
-    issues = row_issues(
-        MANIFEST, frame.index[bad], "value", frame.loc[bad, "value"], "invalid_manifest_value"
-    )
+    issues = row_issues(file, frame.index[bad], "value", frame.loc[bad, "value"], "invalid_manifest_value")
     good = is_file & ~bad
     modes = dict(zip(names[good].str.slice(5).str.lower() + ".csv", values[good], strict=True))
     properties = dict(zip(names[~is_file], frame.loc[~is_file, "value"], strict=True))

@@ -162,13 +162,15 @@ def _guardian_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> l
 
 
 def _attribute_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> list[pd.DataFrame]:
+    # A wide file has one column per attribute: its "(column)" names the header each value came from.
+    column = frame.get("(column)")
     pair = frame["studentSourcedId"] + "\x1f" + frame["attribute"]
     repeated = pair.duplicated(keep="first")
     issues = [
         row_issues(
             file,
             frame.index[repeated],
-            "attribute",
+            "attribute" if column is None else column[repeated],
             frame.loc[repeated, "attribute"],
             "duplicate_attribute",
         )
@@ -186,7 +188,7 @@ def _attribute_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> 
         row_issues(
             file,
             frame.index[bad],
-            frame.get("(column)", pd.Series("value", index=frame.index))[bad],
+            "value" if column is None else column[bad],
             value[bad],
             "invalid_attribute_value",
             message=name[bad] + ": " + message[bad],

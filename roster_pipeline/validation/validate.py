@@ -30,7 +30,8 @@ SUCCESS = "SUCCESS"
 @dataclass
 class ValidatedFile:
     """One file of the upload. ``rows`` are the input rows as written (secrets removed), indexed by
-    line; ``frame`` has standard columns and normalised values. Both are None when unreadable."""
+    line; ``frame`` has standard columns and normalised values. Both are None when unreadable.
+    ``as_written`` maps each standard column of ``frame`` to its header as written in the file."""
 
     name: str
     format: FileFormat | None = None
@@ -38,6 +39,7 @@ class ValidatedFile:
     header: list[str] = field(default_factory=list)
     rows: pd.DataFrame | None = None
     frame: pd.DataFrame | None = None
+    as_written: dict[str, str] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
         # The format's checks hold lambdas; it travels by name (Dagster pickles asset values).
@@ -87,8 +89,8 @@ def validate_upload(
         files[validated.name] = validated
         issues.append(file_issues)
         if validated.frame is not None:
-            manifest, manifest_issues = parse_manifest(validated.frame)
-            issues.append(manifest_issues)
+            manifest, manifest_issues = parse_manifest(validated.frame, validated.name)
+            issues.append(columns_as_written(manifest_issues, files))
 
     for name, data in upload.files.items():
         fmt = format_for(name)
@@ -115,7 +117,7 @@ def validate_upload(
     readable = {name: item.frame for name, item in files.items() if item.frame is not None}
     if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")):
         notes.append(Issue(UPLOAD, "no_roster_files"))
-    issues.append(cross_file_issues(readable, context))
+    issues.append(columns_as_written(cross_file_issues(readable, context), files))
     issues.append(issues_from(notes))
     return ValidatedUpload(upload.location, context, manifest, files, _sorted(concat_issues(issues)))
 
@@ -158,11 +160,19 @@ def _validate_file(
         frame = _wide_to_long(table.frame, keep, match.unknown)
     frame, normalised = normalise_values(name, frame)
     value_issues = concat_issues([normalised, schema_issues(fmt, frame), row_rules(fmt, frame, context)])
-    # Name columns as the district wrote them, so the issue points at their header.
-    as_written = {standard: written for written, standard in keep.items()}
-    value_issues["column"] = value_issues["column"].replace(as_written)
+    validated.as_written = {standard: written for written, standard in keep.items()}
     validated.frame = frame
-    return validated, concat_issues([*issues, value_issues])
+    return validated, concat_issues([*issues, columns_as_written(value_issues, {name: validated})])
+
+
+def columns_as_written(issues: pd.DataFrame, files: dict[str, ValidatedFile]) -> pd.DataFrame:
+    """Name each issue's column by its header as written in its file, so the issue points at it."""
+    issues = issues.copy()
+    for name, validated in files.items():
+        rows = issues["file"] == name
+        if validated.as_written and rows.any():
+            issues.loc[rows, "column"] = issues.loc[rows, "column"].replace(validated.as_written)
+    return issues
 
 
 def _is_wide(rename: dict[str, str]) -> bool:

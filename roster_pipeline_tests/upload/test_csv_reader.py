@@ -53,6 +53,12 @@ def test_quote_in_the_middle_of_a_field_is_read_literally_with_right_lines():
     ]
 
 
+def test_a_stray_quote_file_without_a_final_newline_keeps_its_last_row():
+    table = read_csv_table("users.csv", b'id,name\n1,Dwayne "The Rock"\n2,"quoted, fine"')
+    assert rows(table) == [(2, "1", 'Dwayne "The Rock"'), (3, "2", "quoted, fine")]
+    assert table.issues.empty
+
+
 def test_cp1252_file_is_read_with_a_warning():
     table = read_csv_table("users.csv", "id,name\n1,Zoë D’Arcy\n".encode("cp1252"))
     assert rows(table) == [(2, "1", "Zoë D’Arcy")]
@@ -79,6 +85,7 @@ def test_ragged_rows_are_reported_with_their_line_and_the_rest_is_read():
         (b"id,name\n", "no_rows", 1),
         (b"id,name,ID\n1,a,b\n", "duplicate_column", 1),
         (b'id,name\n1,"never closed\n2,b\n', "unterminated_quote", 2),
+        (b'id,name\n1,Dwayne "Rock"\n2,"never closed\n3,b\n', "unterminated_quote", 3),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_text", None),
     ],
 )
