@@ -148,9 +148,12 @@ def main() -> int:
         listing = site.client().list_objects_v2(
             Bucket=DEMO_BUCKET, Prefix=f"results/{DEMO_TENANT}/{UPLOAD_ID}/"
         )
-        names = {item["Key"].rsplit("/", 1)[-1] for item in listing.get("Contents", [])}
+        keys = [item["Key"] for item in listing.get("Contents", [])]
+        names = {key.rsplit("/", 1)[-1] for key in keys if "/plan/" not in key}
         if "users_results.csv" not in names:
             failures.append(f"no users_results.csv in S3 (found {sorted(names)})")
+        if not any(key.endswith("/plan/changes.parquet") for key in keys):
+            failures.append("no staged plan (plan/changes.parquet) next to the results in S3")
         engine = make_engine(site.database_url)
         with engine.connect() as connection:
             students = read_table(

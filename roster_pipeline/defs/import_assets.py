@@ -138,7 +138,11 @@ def roster_matches(
     check_specs=[AssetCheckSpec("within_change_thresholds", asset="staged_plan")],
 )
 def staged_plan(
-    context: AssetExecutionContext, roster_matches: RosterMatches | None, artefacts: ArtefactStore
+    context: AssetExecutionContext,
+    raw_upload: RawUpload,
+    roster_matches: RosterMatches | None,
+    artefacts: ArtefactStore,
+    drop_bucket: DropBucket,
 ):
     if roster_matches is None:
         yield Output(None, metadata={"status": "skipped: the upload has errors"})
@@ -148,12 +152,19 @@ def staged_plan(
         return
     plan = plan_from_matches(roster_matches)
     location = save_plan(plan, run_folder(artefacts.path, context.run.run_id) / "plan")
+    # Next to the upload's results, for analysts who work from the bucket.
+    in_s3 = drop_bucket.write_results(
+        raw_upload.tenant,
+        raw_upload.upload_id,
+        {f"plan/{path.name}": path.read_bytes() for path in sorted(location.iterdir())},
+    )
     yield Output(
         plan,
         metadata={
             "counts": table(plan.counts()),
             "sample_changes": sample_changes(plan.changes()),
             "plan_location": MetadataValue.path(str(location)),
+            "plan_in_s3": MetadataValue.url(in_s3[0].rsplit("/", 1)[0] + "/"),
             "rekeys": len(plan.rekeys),
             "merge_candidates": len(plan.merge_candidates),
         },

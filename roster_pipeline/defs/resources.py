@@ -42,10 +42,12 @@ class DropBucket(ConfigurableResource):
         )
 
     def write_results(self, tenant: str, upload_id: str, files: dict[str, bytes]) -> list[str]:
+        """Files into ``<results_prefix>/<tenant>/<upload-id>/`` (names may hold a subfolder)."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
         client = self.client()
         for name, data in files.items():
-            client.put_object(Bucket=self.bucket, Key=prefix + name, Body=data, ContentType="text/csv")
+            kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+            client.put_object(Bucket=self.bucket, Key=prefix + name, Body=data, ContentType=kind)
         return [f"s3://{self.bucket}/{prefix}{name}" for name in files]
 
 

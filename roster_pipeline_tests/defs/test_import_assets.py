@@ -78,6 +78,10 @@ def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s
     assert counts["students"]["CREATED"] == 8
     assert "### students (8 changes)" in metadata(result, "staged_plan")["sample_changes"]
     assert roster_state(engine) == before
+    listed = s3_client.list_objects_v2(Bucket=bucket, Prefix=f"results/{TENANT}/u1/plan/")["Contents"]
+    assert {"changes.parquet", "students.parquet", "summary.json"} <= {
+        o["Key"].rsplit("/", 1)[1] for o in listed
+    }
     results = s3_client.get_object(Bucket=bucket, Key=f"results/{TENANT}/u1/users_results.csv")["Body"].read()
     assert b"CREATED" in results
     assert metadata(result, "upload_results")["status"] == "DRY_RUN"
