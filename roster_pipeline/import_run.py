@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 
 from roster_pipeline.apply.commit import PlanRefused, apply_plan
 from roster_pipeline.apply.runs import (
+    ARCHIVE_STUDENTS,
     COMMITTED,
     DRY_RUN,
+    IMPORT,
     REJECTED,
     find_run,
     mark_run,
@@ -26,6 +28,7 @@ from roster_pipeline.apply.runs import (
 from roster_pipeline.matching.incoming import SKIP_CODES
 from roster_pipeline.matching.schools import SchoolMatcher
 from roster_pipeline.plan.actions import NOT_IMPORTED
+from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
 from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
@@ -155,6 +158,41 @@ def import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> dict[
     return results_files(validated, row_actions(plan, _skipped(validated)))
 
 
+def run_archive_students(
+    engine: Engine,
+    tenant_key: str,
+    data_dir: Path,
+    school_ids: list[str] | None = None,
+    *,
+    commit: bool = False,
+    run_id: str | None = None,
+) -> tuple[str, str, str, StagedPlan]:
+    """Stage archiving the tenant's existing students (of the given School IDs, or all), as a dry run
+    to review or committed at once; either way a run that ``apply`` and ``rollback`` know.
+    Returns the run id, status, message and plan."""
+    run_id = run_id or new_run_id()
+    snapshot = load_snapshot(engine, tenant_key)
+    plan = archive_students_plan(snapshot, school_ids)
+    plan_folder = save_plan(plan, run_folder(data_dir, run_id) / "plan")
+    scope = "schools " + ", ".join(school_ids) if school_ids else "every school"
+    status, message = DRY_RUN, "dry run: not applied"
+    _record(
+        engine,
+        snapshot.tenant,
+        run_id,
+        status,
+        f"archive students: {scope}",
+        plan,
+        plan_folder,
+        message,
+        False,
+        kind=ARCHIVE_STUDENTS,
+    )
+    if commit:
+        status, message = _commit(engine, plan, run_id, allow_large_changes=False)
+    return run_id, status, message, plan
+
+
 def apply_reviewed_run(
     engine: Engine, run_id: str, data_dir: Path, *, allow_large_changes: bool = False
 ) -> tuple[str, str, StagedPlan]:
@@ -189,6 +227,7 @@ def _record(
     plan_folder: Path | None,
     message: str,
     allow_large_changes: bool,
+    kind: str = IMPORT,
 ) -> None:
     with engine.begin() as connection:
         record_run(
@@ -196,6 +235,7 @@ def _record(
             tenant,
             run_id,
             status,
+            kind=kind,
             upload=location,
             fingerprint=plan.fingerprint if plan else None,
             plan_location=str(plan_folder) if plan_folder else None,

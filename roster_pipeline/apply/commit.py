@@ -134,11 +134,13 @@ def _write_records(
     # A create is undone by its id; what it created is in the run's saved plan.
     after_json = json_where(after, ~created)
     after_json[created] = ('{"id":' + record_ids[created].astype(str) + "}").to_numpy()
+    # A record made by hand has no SIS ID: the log names it by its roster id.
+    keys = logged["key"].where(logged["key"] != "", "#" + record_ids.astype(str))
     entries = change_log_rows(
         run_id,
         tenant.id,
         spec.name,
-        logged["key"],
+        keys,
         logged["action"],
         json_where(before, ~created),
         after_json,

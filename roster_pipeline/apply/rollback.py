@@ -12,10 +12,10 @@ from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.runs import (
     COMMITTED,
-    IMPORT,
     ROLLBACK,
     ROLLED_BACK,
     RUNS,
+    UNDOABLE,
     find_run,
     mark_run,
     new_run_id,
@@ -41,9 +41,10 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
         lock_tenant(connection, tenant_key)
         tenant = find_tenant(connection, tenant_key)
         run = find_run(connection, run_id)
-        if run["status"] != COMMITTED or run["kind"] != IMPORT:
+        if run["status"] != COMMITTED or run["kind"] not in UNDOABLE:
             raise RollbackRefused(
-                f"run {run_id} is {run['status']} ({run['kind']}): only committed imports roll back"
+                f"run {run_id} is {run['status']} ({run['kind']}): "
+                "only committed imports and archives roll back"
             )
         log = read_change_log(connection, [run_id])
         conflicts = _later_changes(connection, run, log)
@@ -89,7 +90,7 @@ def _later_changes(connection: Connection, run: dict, log: pd.DataFrame) -> pd.D
             select(RUNS.c.id).where(
                 RUNS.c.district_id == run["district_id"],
                 RUNS.c.status == COMMITTED,
-                RUNS.c.kind == IMPORT,
+                RUNS.c.kind.in_(UNDOABLE),
                 RUNS.c.committed_at > run["committed_at"],
             )
         )

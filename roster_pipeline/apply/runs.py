@@ -16,7 +16,8 @@ DRY_RUN = "DRY_RUN"
 COMMITTED = "COMMITTED"
 REJECTED = "REJECTED"
 ROLLED_BACK = "ROLLED_BACK"
-IMPORT, ROLLBACK = "import", "rollback"
+IMPORT, ROLLBACK, ARCHIVE_STUDENTS = "import", "rollback", "archive_students"
+UNDOABLE = (IMPORT, ARCHIVE_STUDENTS)  # the kinds of run a rollback undoes
 RUNS = ImportRun.__table__
 
 

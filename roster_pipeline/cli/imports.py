@@ -83,7 +83,7 @@ def run_import_command(args: argparse.Namespace) -> int:
             s3_client=make_s3_client(args.endpoint_url) if args.path.startswith("s3://") else None,
         )
     except CANNOT_RUN as error:
-        return _cannot_run(error)
+        return cannot_run(error)
     print(
         json.dumps(outcome_document(outcome), indent=2, default=str)
         if args.json
@@ -101,7 +101,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         print(f"rejected: {refused.reason}", file=sys.stderr)
         return EXIT_REJECTED
     except CANNOT_RUN as error:
-        return _cannot_run(error)
+        return cannot_run(error)
     print(f"Run {args.run_id}: {message}\n\n{render_table(plan.counts())}")
     return EXIT_REJECTED if status == REJECTED else EXIT_OK
 
@@ -113,7 +113,7 @@ def run_rollback_command(args: argparse.Namespace) -> int:
         print(f"rejected: {refused.reason}", file=sys.stderr)
         return EXIT_REJECTED
     except CANNOT_RUN as error:
-        return _cannot_run(error)
+        return cannot_run(error)
     print(
         f"Rolled back {args.run_id} as run {rollback_id}: "
         + ", ".join(f"{n} {e}" for e, n in restored.items())
@@ -126,7 +126,7 @@ def run_runs_command(args: argparse.Namespace) -> int:
         with engine_for(args).connect() as connection:
             runs = list_runs(connection, args.tenant)
     except CANNOT_RUN as error:
-        return _cannot_run(error)
+        return cannot_run(error)
     if runs.empty:
         print("no runs yet")
         return EXIT_OK
@@ -179,7 +179,7 @@ def outcome_document(outcome: ImportOutcome) -> dict:
     }
 
 
-def _cannot_run(error: Exception) -> int:
+def cannot_run(error: Exception) -> int:
     reason = error.reason if isinstance(error, UploadUnreadable) else str(error).splitlines()[0]
     print(f"cannot run: {reason}", file=sys.stderr)
     return EXIT_UNREADABLE

@@ -73,5 +73,5 @@ def test_rollback_is_refused_when_a_later_run_changed_the_same_rows(
 def test_a_run_rolls_back_once(demo_roster: Engine, tmp_path: Path) -> None:
     run = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
     rollback_run(demo_roster, run.run_id)
-    with pytest.raises(RollbackRefused, match="only committed imports roll back"):
+    with pytest.raises(RollbackRefused, match="only committed imports and archives roll back"):
         rollback_run(demo_roster, run.run_id)
