@@ -79,6 +79,11 @@ def upload_context(snapshot: RosterSnapshot) -> UploadContext:
         existing_student_ids=students,
         existing_class_ids=ids(snapshot.classrooms),
         school_ids_from_roster=True,
+        schools_without_id=tuple(
+            snapshot.schools.loc[
+                (snapshot.schools["school_id"] == "") & snapshot.schools["archived_at"].isna(), "name"
+            ]
+        ),
     )
 
 

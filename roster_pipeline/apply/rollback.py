@@ -24,6 +24,7 @@ from roster_pipeline.apply.runs import (
 from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import CREATED, REMOVED
 from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.models import School
 from roster_pipeline.roster.snapshot import read_table
 from roster_pipeline.roster.tenants import find_tenant
 
@@ -60,6 +61,11 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
             if len(entries):
                 _undo(connection, ENTITIES[name], entries, tenant.id)
                 restored[name] = len(entries)
+        school_entries = log[log["entity"] == "schools"]
+        if len(school_entries):  # School IDs set by hand: put the old ones back
+            before = parse_json_column(school_entries["before"])
+            update_rows(connection, School.__table__, before[["id", "school_id"]])
+            restored["schools"] = len(school_entries)
         rollback_id = new_run_id()
         record_run(
             connection,

@@ -16,8 +16,8 @@ DRY_RUN = "DRY_RUN"
 COMMITTED = "COMMITTED"
 REJECTED = "REJECTED"
 ROLLED_BACK = "ROLLED_BACK"
-IMPORT, ROLLBACK, ARCHIVE_STUDENTS = "import", "rollback", "archive_students"
-UNDOABLE = (IMPORT, ARCHIVE_STUDENTS)  # the kinds of run a rollback undoes
+IMPORT, ROLLBACK, ARCHIVE_STUDENTS, SCHOOL_IDS = "import", "rollback", "archive_students", "school_ids"
+UNDOABLE = (IMPORT, ARCHIVE_STUDENTS, SCHOOL_IDS)  # the kinds of run a rollback undoes
 RUNS = ImportRun.__table__
 
 

@@ -10,6 +10,7 @@ from roster_pipeline.cli.db import add_db_parser
 from roster_pipeline.cli.demo import add_demo_parser
 from roster_pipeline.cli.extras import add_codes_parser, add_generate_parser
 from roster_pipeline.cli.imports import add_import_parsers
+from roster_pipeline.cli.schools import add_schools_parser
 from roster_pipeline.cli.students import add_students_parser
 
 
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_import_parsers(commands)
     add_db_parser(commands)
+    add_schools_parser(commands)
     add_students_parser(commands)
     add_demo_parser(commands)
     add_codes_parser(commands)

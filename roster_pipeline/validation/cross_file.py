@@ -38,6 +38,13 @@ def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
     return concat_issues([*issues, issues_from(notes)])
 
 
+def _suggestion(context: UploadContext) -> str:
+    if not context.schools_without_id:
+        return ""
+    names = ", ".join(context.schools_without_id)
+    return f" (schools without a School ID yet: {names}; set one with `roster-pipeline schools set-id`)"
+
+
 def known_school_ids(frames: Frames, context: UploadContext) -> set[str]:
     orgs = frames.get("orgs.csv")
     known = set(context.school_ids)
@@ -82,7 +89,10 @@ def _school_references(frames: Frames, context: UploadContext, notes: list[Issue
                 column,
                 items[unknown],
                 "unknown_school",
-                message="School ID " + items[unknown] + " is not a school of this district",
+                message="School ID "
+                + items[unknown]
+                + " is not a school of this district"
+                + _suggestion(context),
             )
         )
     return concat_issues(issues)

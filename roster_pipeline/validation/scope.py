@@ -22,6 +22,8 @@ class UploadContext:
     # True when ``school_ids`` come from the roster: then they are the only School IDs an upload may
     # name (an orgs.csv cannot add schools the roster does not have).
     school_ids_from_roster: bool = False
+    # The roster's schools that have no School ID yet: offered when an upload names unknown ones.
+    schools_without_id: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
