@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from roster_pipeline.apply.commit import PlanRefused, apply_plan
 from roster_pipeline.apply.runs import (
     ARCHIVE_STUDENTS,
+    CLASSROOM_IDS,
     COMMITTED,
     DRY_RUN,
     IMPORT,
@@ -25,10 +26,12 @@ from roster_pipeline.apply.runs import (
     new_run_id,
     record_run,
 )
-from roster_pipeline.matching.incoming import SKIP_CODES
+from roster_pipeline.matching.classroom_suggestions import suggest_classrooms
+from roster_pipeline.matching.incoming import SKIP_CODES, incoming_roster
 from roster_pipeline.matching.schools import SchoolMatcher
 from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
+from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
 from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
@@ -170,28 +173,58 @@ def run_archive_students(
     school_ids: list[str] | None = None,
     *,
     commit: bool = False,
-    run_id: str | None = None,
 ) -> tuple[str, str, str, StagedPlan]:
-    """Stage archiving the tenant's existing students (of the given School IDs, or all), as a dry run
-    to review or committed at once; either way a run that ``apply`` and ``rollback`` know.
-    Returns the run id, status, message and plan."""
-    run_id = run_id or new_run_id()
+    """Stage archiving the tenant's existing students (of the given School IDs, or all)."""
     snapshot = load_snapshot(engine, tenant_key)
     plan = archive_students_plan(snapshot, school_ids)
-    plan_folder = save_plan(plan, run_folder(data_dir, run_id) / "plan")
     scope = "schools " + ", ".join(school_ids) if school_ids else "every school"
+    return run_operation(
+        engine, snapshot, plan, data_dir, ARCHIVE_STUDENTS, f"archive students: {scope}", commit
+    )
+
+
+def suggest_classroom_ids(engine: Engine, tenant_key: str, location: str, s3_client=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Suggestions pairing the tenant's manual classrooms with an upload's classes."""
+    snapshot = load_snapshot(engine, tenant_key)
+    validated = validate_for_roster(read_upload(location, s3_client=s3_client), snapshot)
+    if validated.has_errors:
+        raise PlanRefused("the upload has errors: check it first (roster-pipeline check)")
+    return suggest_classrooms(
+        snapshot, incoming_roster(validated, SchoolMatcher(snapshot.schools, snapshot.tenant.scope))
+    )
+
+
+def run_classroom_ids(
+    engine: Engine,
+    tenant_key: str,
+    data_dir: Path,
+    accepted: pd.DataFrame,
+    *,
+    archive_unmatched: bool = False,
+    commit: bool = False,
+) -> tuple[str, str, str, StagedPlan]:
+    """Stage giving manual classrooms their accepted SIS IDs (and archiving the unmatched ones)."""
+    snapshot = load_snapshot(engine, tenant_key)
+    plan = classroom_ids_plan(snapshot, accepted, archive_unmatched)
+    return run_operation(engine, snapshot, plan, data_dir, CLASSROOM_IDS, "classroom SIS IDs", commit)
+
+
+def run_operation(
+    engine: Engine,
+    snapshot: RosterSnapshot,
+    plan: StagedPlan,
+    data_dir: Path,
+    kind: str,
+    description: str,
+    commit: bool,
+) -> tuple[str, str, str, StagedPlan]:
+    """An explicit operation's plan as a run: saved and recorded as a dry run (``apply RUN_ID``
+    commits it), or committed at once; ``rollback`` undoes it either way."""
+    run_id = new_run_id()
+    plan_folder = save_plan(plan, run_folder(data_dir, run_id) / "plan")
     status, message = DRY_RUN, "dry run: not applied"
     _record(
-        engine,
-        snapshot.tenant,
-        run_id,
-        status,
-        f"archive students: {scope}",
-        plan,
-        plan_folder,
-        message,
-        False,
-        kind=ARCHIVE_STUDENTS,
+        engine, snapshot.tenant, run_id, status, description, plan, plan_folder, message, False, kind=kind
     )
     if commit:
         status, message = _commit(engine, plan, run_id, allow_large_changes=False)

@@ -16,8 +16,9 @@ DRY_RUN = "DRY_RUN"
 COMMITTED = "COMMITTED"
 REJECTED = "REJECTED"
 ROLLED_BACK = "ROLLED_BACK"
-IMPORT, ROLLBACK, ARCHIVE_STUDENTS, SCHOOL_IDS = "import", "rollback", "archive_students", "school_ids"
-UNDOABLE = (IMPORT, ARCHIVE_STUDENTS, SCHOOL_IDS)  # the kinds of run a rollback undoes
+IMPORT, ROLLBACK = "import", "rollback"
+ARCHIVE_STUDENTS, SCHOOL_IDS, CLASSROOM_IDS = "archive_students", "school_ids", "classroom_ids"
+UNDOABLE = (IMPORT, ARCHIVE_STUDENTS, SCHOOL_IDS, CLASSROOM_IDS)  # the kinds of run a rollback undoes
 RUNS = ImportRun.__table__
 
 

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from roster_pipeline.cli.check import add_check_parser
+from roster_pipeline.cli.classrooms import add_classrooms_parser
 from roster_pipeline.cli.db import add_db_parser
 from roster_pipeline.cli.demo import add_demo_parser
 from roster_pipeline.cli.extras import add_codes_parser, add_generate_parser
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parsers(commands)
     add_db_parser(commands)
     add_schools_parser(commands)
+    add_classrooms_parser(commands)
     add_students_parser(commands)
     add_demo_parser(commands)
     add_codes_parser(commands)

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from roster_pipeline.frames import STRING
-from roster_pipeline.matching.duplicates import merge_candidates
+from roster_pipeline.matching.duplicates import CANDIDATE_COLUMNS, merge_candidates
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.actions import CHANGING, CREATED, UNCHANGED
 from roster_pipeline.plan.diff import OLD, diff_entity
 from roster_pipeline.plan.rekeys import find_rekeys
-from roster_pipeline.plan.thresholds import ThresholdSettings, check_thresholds
+from roster_pipeline.plan.thresholds import Threshold, ThresholdSettings, check_thresholds
 from roster_pipeline.roster.snapshot import RosterSnapshot
 from roster_pipeline.validation.validate import ValidatedUpload
 
@@ -134,3 +134,41 @@ def plan_from_matches(matches: RosterMatches, thresholds: ThresholdSettings | No
         ),
         covered_schools=sorted(incoming.covered_schools),
     )
+
+
+def operation_plan(snapshot_tenant: str, fingerprint: str, rows: dict[str, pd.DataFrame]) -> StagedPlan:
+    """A plan for an explicit operation (archiving students, assigning classroom SIS IDs): the given
+    rows per entity, nothing for the rest, and limits reported but never stopping it (the person
+    asked for exactly this)."""
+    plans = {name: rows.get(name, empty_entity_plan(name)) for name in ENTITIES}
+    in_scope = {name: len(frame) for name, frame in plans.items()}
+    limits = ThresholdSettings(Threshold(percent=100.0))
+    return StagedPlan(
+        tenant=snapshot_tenant,
+        fingerprint=fingerprint,
+        entities=plans,
+        thresholds=check_thresholds(plans, in_scope, limits),
+        rekeys=find_rekeys(plans),
+        merge_candidates=pd.DataFrame({column: pd.Series(dtype=STRING) for column in CANDIDATE_COLUMNS}),
+    )
+
+
+def record_plan_rows(records: pd.DataFrame, action: str, fields: tuple[str, ...]) -> pd.DataFrame:
+    """Plan rows for existing records (from matching.existing), their fields as they are; the caller
+    sets the new values of what changes."""
+    plan = pd.DataFrame({"action": action, "key": records["key"], "id": records["id"].astype("Int64")})
+    for name in fields:
+        plan[name] = records[name]
+    for name in (*fields, "archived_at"):
+        plan[OLD + name] = records[name]
+    plan["changed"] = ""
+    plan["file"] = pd.Series(pd.NA, index=plan.index, dtype=STRING)
+    plan["line"] = pd.Series(pd.NA, index=plan.index, dtype="Int64")
+    return plan.reset_index(drop=True)
+
+
+def empty_entity_plan(entity: str) -> pd.DataFrame:
+    spec = ENTITIES[entity]
+    columns = ["action", *spec.keys, "id", *(p.column for p in spec.parents), *spec.fields]
+    columns += [OLD + name for name in spec.fields] + (["old_archived_at"] if spec.is_record else [])
+    return pd.DataFrame({column: pd.Series(dtype=STRING) for column in [*columns, "changed", "file", "line"]})

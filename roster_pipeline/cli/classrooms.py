@@ -1,0 +1,86 @@
+"""`roster-pipeline classrooms suggest | accept`: give classrooms made by hand the SIS ID of the class
+they are, before the first upload duplicates them. `suggest` writes a CSV to review; `accept` takes the
+reviewed CSV (rows left in it, or those above --min-score), previewed unless --commit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from roster_pipeline.apply.commit import PlanRefused
+from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
+from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run
+from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
+from roster_pipeline.cli.table import render_table
+from roster_pipeline.import_run import run_classroom_ids, suggest_classroom_ids
+from roster_pipeline.plan.classroom_ids import ClassroomIdsRefused
+from roster_pipeline.reports.escaping import escape_formulas
+from roster_pipeline.upload.s3 import make_s3_client
+
+
+def add_classrooms_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("classrooms", help="match classrooms made by hand to the upload's classes")
+    actions = parser.add_subparsers(dest="classrooms_command", required=True)
+    suggest = actions.add_parser("suggest", help="suggest the class each manual classroom is")
+    suggest.add_argument("path", help="the upload: a folder, a .zip, or s3://bucket/prefix")
+    suggest.add_argument("--tenant", required=True)
+    suggest.add_argument("--out", type=Path, help="write the suggestions CSV here")
+    suggest.add_argument("--endpoint-url")
+    add_runtime_options(suggest)
+    suggest.set_defaults(run=run_suggest)
+    accept = actions.add_parser("accept", help="assign the SIS IDs of reviewed suggestions")
+    accept.add_argument("suggestions", type=Path, help="the (reviewed) suggestions CSV")
+    accept.add_argument("--tenant", required=True)
+    accept.add_argument("--min-score", type=float, default=0.0, help="only suggestions scoring at least this")
+    accept.add_argument(
+        "--archive-unmatched", action="store_true", help="archive manual classrooms left over"
+    )
+    accept.add_argument("--commit", action="store_true")
+    add_runtime_options(accept)
+    accept.set_defaults(run=run_accept)
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    client = make_s3_client(args.endpoint_url) if args.path.startswith("s3://") else None
+    try:
+        suggestions = suggest_classroom_ids(engine_for(args), args.tenant, args.path, client)
+    except PlanRefused as refused:
+        print(f"rejected: {refused.reason}", file=sys.stderr)
+        return EXIT_REJECTED
+    except CANNOT_RUN as error:
+        return cannot_run(error)
+    print(
+        render_table(suggestions.astype(str)) if len(suggestions) else "no classrooms made by hand to match"
+    )
+    if args.out:
+        escape_formulas(suggestions).to_csv(args.out, index=False)
+        print(
+            f"\nSuggestions written to {args.out}: delete the rows that are wrong, then `classrooms accept`"
+        )
+    return EXIT_OK
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    try:
+        suggestions = pd.read_csv(args.suggestions, dtype={"class_sis_id": str})
+        accepted = suggestions[suggestions["score"] >= args.min_score]
+        run_id, _, message, plan = run_classroom_ids(
+            engine_for(args),
+            args.tenant,
+            data_dir_for(args),
+            accepted[["classroom_id", "class_sis_id"]],
+            archive_unmatched=args.archive_unmatched,
+            commit=args.commit,
+        )
+    except ClassroomIdsRefused as refused:
+        print(f"rejected: {refused}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (*CANNOT_RUN, KeyError) as error:
+        return cannot_run(error)
+    changes = plan.entities["classrooms"]
+    print(f"Run {run_id} for {args.tenant}: {message}\n")
+    print(render_table(changes[["action", "id", "title", "sis_id"]].astype(str)))
+    return EXIT_OK
