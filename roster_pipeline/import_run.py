@@ -20,6 +20,7 @@ from roster_pipeline.apply.runs import (
     COMMITTED,
     DRY_RUN,
     IMPORT,
+    MERGE_STUDENTS,
     REJECTED,
     find_run,
     mark_run,
@@ -34,6 +35,7 @@ from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
 from roster_pipeline.plan.storage import load_plan, save_plan
+from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.reports.writer import results_files, write_files
@@ -207,6 +209,24 @@ def run_classroom_ids(
     snapshot = load_snapshot(engine, tenant_key)
     plan = classroom_ids_plan(snapshot, accepted, archive_unmatched)
     return run_operation(engine, snapshot, plan, data_dir, CLASSROOM_IDS, "classroom SIS IDs", commit)
+
+
+def run_student_merges(
+    engine: Engine, tenant_key: str, data_dir: Path, pairs: pd.DataFrame, *, commit: bool = False
+) -> tuple[str, str, str, StagedPlan]:
+    """Stage merging each hand-made duplicate into its SIS student (reviewed merge candidates)."""
+    snapshot = load_snapshot(engine, tenant_key)
+    plan = merge_plan(snapshot, pairs)
+    return run_operation(engine, snapshot, plan, data_dir, MERGE_STUDENTS, "merge students", commit)
+
+
+def merge_candidates_of(engine: Engine, run_id: str) -> pd.DataFrame:
+    """The review queue a run's plan found: both students, score and reasons."""
+    with engine.connect() as connection:
+        run = find_run(connection, run_id)
+    if not run["plan_location"]:
+        raise PlanRefused(f"run {run_id} has no saved plan")
+    return load_plan(Path(run["plan_location"])).merge_candidates
 
 
 def run_operation(

@@ -18,7 +18,9 @@ REJECTED = "REJECTED"
 ROLLED_BACK = "ROLLED_BACK"
 IMPORT, ROLLBACK = "import", "rollback"
 ARCHIVE_STUDENTS, SCHOOL_IDS, CLASSROOM_IDS = "archive_students", "school_ids", "classroom_ids"
-UNDOABLE = (IMPORT, ARCHIVE_STUDENTS, SCHOOL_IDS, CLASSROOM_IDS)  # the kinds of run a rollback undoes
+MERGE_STUDENTS = "merge_students"
+# The kinds of run a rollback undoes.
+UNDOABLE = (IMPORT, ARCHIVE_STUDENTS, SCHOOL_IDS, CLASSROOM_IDS, MERGE_STUDENTS)
 RUNS = ImportRun.__table__
 
 

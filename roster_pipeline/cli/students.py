@@ -4,13 +4,20 @@ previewed as a dry run (then `apply RUN_ID`) or committed with --commit; `rollba
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
+import pandas as pd
+
+from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.runs import REJECTED
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
 from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
 from roster_pipeline.cli.table import render_table
-from roster_pipeline.import_run import run_archive_students
+from roster_pipeline.import_run import merge_candidates_of, run_archive_students, run_student_merges
+from roster_pipeline.plan.student_merges import MergeRefused
+from roster_pipeline.reports.escaping import escape_formulas
 
 
 def add_students_parser(commands: argparse._SubParsersAction) -> None:
@@ -22,6 +29,18 @@ def add_students_parser(commands: argparse._SubParsersAction) -> None:
     archive.add_argument("--commit", action="store_true")
     add_runtime_options(archive)
     archive.set_defaults(run=run_archive_command)
+    candidates = actions.add_parser("candidates", help="the merge candidates a run found (review queue)")
+    candidates.add_argument("run_id")
+    candidates.add_argument("--out", type=Path, help="write them as CSV, to review")
+    add_runtime_options(candidates)
+    candidates.set_defaults(run=run_candidates_command)
+    merge = actions.add_parser("merge", help="merge reviewed candidates (dry run unless --commit)")
+    merge.add_argument("pairs", type=Path, help="reviewed candidates CSV (student_key, existing_id, score)")
+    merge.add_argument("--tenant", required=True)
+    merge.add_argument("--min-score", type=float, default=0.0)
+    merge.add_argument("--commit", action="store_true")
+    add_runtime_options(merge)
+    merge.set_defaults(run=run_merge_command)
 
 
 def run_archive_command(args: argparse.Namespace) -> int:
@@ -37,4 +56,33 @@ def run_archive_command(args: argparse.Namespace) -> int:
         print(render_table(archived[["key", "id", "given_name", "family_name", "grades"]].head(20)))
     if status == "DRY_RUN":
         print(f"\nReview, then apply with: roster-pipeline apply {run_id} (undo: roster-pipeline rollback)")
+    return EXIT_REJECTED if status == REJECTED else EXIT_OK
+
+
+def run_candidates_command(args: argparse.Namespace) -> int:
+    try:
+        candidates = merge_candidates_of(engine_for(args), args.run_id)
+    except (PlanRefused, *CANNOT_RUN) as error:
+        return cannot_run(error)
+    shown = ["student_key", "existing_id", "score", "reasons", "given_name", "family_name", "grades"]
+    print(render_table(candidates[shown].astype(str)) if len(candidates) else "no merge candidates")
+    if args.out:
+        escape_formulas(candidates).to_csv(args.out, index=False)
+        print(f"\nWritten to {args.out}: delete the rows that are not the same child, then `students merge`")
+    return EXIT_OK
+
+
+def run_merge_command(args: argparse.Namespace) -> int:
+    try:
+        pairs = pd.read_csv(args.pairs, dtype={"student_key": str})
+        pairs = pairs[pairs["score"] >= args.min_score][["student_key", "existing_id"]]
+        run_id, status, message, plan = run_student_merges(
+            engine_for(args), args.tenant, data_dir_for(args), pairs, commit=args.commit
+        )
+    except MergeRefused as refused:
+        print(f"rejected: {refused}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (*CANNOT_RUN, KeyError) as error:
+        return cannot_run(error)
+    print(f"Run {run_id} for {args.tenant}: {message}\n\n{render_table(plan.counts())}")
     return EXIT_REJECTED if status == REJECTED else EXIT_OK
