@@ -12,6 +12,7 @@ from dagster import Definitions, EnvVar, define_asset_job
 from roster_pipeline.defs.import_assets import IMPORT_ASSETS
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run, import_upload_job, rollback_import_run
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase, UploadStorage
+from roster_pipeline.defs.roster_operations import ROSTER_OPERATION_JOBS
 from roster_pipeline.defs.sensors import AlertWebhook, import_failure_alert, s3_drop_sensor
 from roster_pipeline.defs.upload_check import upload_check
 from roster_pipeline.roster.database import default_database_url
@@ -21,7 +22,13 @@ _data_dir = EnvVar("ROSTER_DATA_DIR").get_value("data")
 
 defs = Definitions(
     assets=[upload_check, *IMPORT_ASSETS],
-    jobs=[check_upload_job, import_upload_job, commit_reviewed_dry_run, rollback_import_run],
+    jobs=[
+        check_upload_job,
+        import_upload_job,
+        commit_reviewed_dry_run,
+        rollback_import_run,
+        *ROSTER_OPERATION_JOBS,
+    ],
     sensors=[s3_drop_sensor, import_failure_alert],
     resources={
         "upload_storage": UploadStorage(s3_endpoint_url=EnvVar("ROSTER_S3_ENDPOINT_URL").get_value()),

@@ -14,6 +14,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     Config,
+    MaterializeResult,
     MetadataValue,
     Output,
     asset,
@@ -33,6 +34,7 @@ from roster_pipeline.issues import Issue
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import save_plan
+from roster_pipeline.reports.escaping import escape_formulas
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import write_files
 from roster_pipeline.upload.errors import UploadUnreadable
@@ -237,9 +239,63 @@ def upload_results(
     )
 
 
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="The merge review queue: new students who look like existing ones made by hand.",
+)
+def merge_review_queue(
+    context: AssetExecutionContext,
+    raw_upload: RawUpload,
+    roster_matches: RosterMatches | None,
+    staged_plan: StagedPlan | None,
+    drop_bucket: DropBucket,
+) -> MaterializeResult:
+    if roster_matches is None or staged_plan is None:
+        return MaterializeResult(metadata={"candidates": 0, "status": "skipped: the upload has errors"})
+    queue = roster_matches.merge_review_queue(staged_plan.merge_candidates)
+    shown = [
+        "student_key",
+        "existing_id",
+        "score",
+        "reasons",
+        "school_pk",
+        "existing_school_pk",
+        "grades",
+        "existing_grades",
+        "guardians",
+        "existing_guardians",
+        "classes",
+        "existing_classes",
+    ]
+    links = drop_bucket.write_results(
+        raw_upload.tenant, raw_upload.upload_id, {"merge_candidates.csv": _csv_bytes(queue)}
+    )
+    return MaterializeResult(
+        metadata={
+            "candidates": len(queue),
+            "queue": table(queue[shown].astype(str).head(50)),
+            "csv": MetadataValue.url(links[0]),
+            "how_to_merge": "review the CSV, then run merge_students_job with this run's id",
+        }
+    )
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return escape_formulas(frame).to_csv(index=False).encode("utf-8")
+
+
 def _first_errors(validated: ValidatedUpload, count: int = 10) -> pd.DataFrame:
     errors = validated.issues[validated.issues["severity"] == "ERROR"].head(count)
     return errors[["file", "line", "column", "code", "message"]].astype("string").fillna("")
 
 
-IMPORT_ASSETS = [raw_upload, validated_roster, roster_matches, staged_plan, import_commit, upload_results]
+IMPORT_ASSETS = [
+    raw_upload,
+    validated_roster,
+    roster_matches,
+    staged_plan,
+    merge_review_queue,
+    import_commit,
+    upload_results,
+]

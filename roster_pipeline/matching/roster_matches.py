@@ -26,6 +26,28 @@ class RosterMatches:
     incoming_birth_dates: pd.Series  # by student SIS ID
     existing_birth_dates: pd.Series  # by roster student id
 
+    def merge_review_queue(self, candidates: pd.DataFrame) -> pd.DataFrame:
+        """Merge candidates with what a reviewer needs beside the score: each student's school,
+        grades, and how many guardians and classes each has."""
+        if candidates.empty:
+            return candidates.assign(guardians=0, classes=0, existing_guardians=0, existing_classes=0)
+        incoming = self.incoming.entities
+        existing = self.existing
+
+        def per(frame: pd.DataFrame, column: str, keys: pd.Series) -> pd.Series:
+            counts = frame[column].value_counts()
+            return pd.Series(
+                counts.reindex(keys.to_numpy()).fillna(0).astype(int).to_numpy(), index=keys.index
+            )
+
+        ids = candidates["existing_id"].astype("Int64")
+        return candidates.assign(
+            guardians=per(incoming["guardian_links"], "student_key", candidates["student_key"]),
+            classes=per(incoming["student_enrollments"], "user_key", candidates["student_key"]),
+            existing_guardians=per(existing["guardian_links"], "student_id", ids),
+            existing_classes=per(existing["student_enrollments"], "student_id", ids),
+        )
+
     def matched_counts(self) -> pd.DataFrame:
         """Per record entity: rows in the upload, matched by SIS ID, by email or sms, and new."""
         rows = []

@@ -87,6 +87,11 @@ def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s
     assert metadata(result, "upload_results")["status"] == "DRY_RUN"
     checks = {event.check_name: event.passed for event in result.get_asset_check_evaluations()}
     assert checks == {"no_validation_errors": True, "within_change_thresholds": True}
+    queue = metadata(result, "merge_review_queue")
+    assert queue["candidates"] == 1
+    row = queue["queue"].records[0].data
+    assert (row["student_key"], row["existing_classes"], row["classes"]) == ("0001004", "1", "1")
+    assert s3_client.head_object(Bucket=bucket, Key=f"results/{TENANT}/u1/merge_candidates.csv")
 
 
 def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_path: Path) -> None:
