@@ -27,7 +27,7 @@ from roster_pipeline.apply.runs import (
     new_run_id,
     record_run,
 )
-from roster_pipeline.matching.classroom_suggestions import suggest_classrooms
+from roster_pipeline.matching.classroom_suggestions import SUGGESTION_COLUMNS, suggest_classrooms
 from roster_pipeline.matching.incoming import SKIP_CODES, incoming_roster
 from roster_pipeline.matching.schools import SchoolMatcher
 from roster_pipeline.plan.actions import NOT_IMPORTED
@@ -38,6 +38,7 @@ from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
+from roster_pipeline.reports.escaping import escape_formulas
 from roster_pipeline.reports.writer import results_files, write_files
 from roster_pipeline.roster.snapshot import RosterSnapshot, read_snapshot
 from roster_pipeline.roster.tenants import Tenant, find_tenant
@@ -118,7 +119,11 @@ def run_import(
     status, message = settle_run(
         engine, snapshot.tenant, run_id, location, validated, plan, folder, commit, allow_large_changes
     )
-    results = write_files(folder / "results", import_results(validated, plan))
+    files = import_results(validated, plan)
+    suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
+    if len(suggestions):
+        files["classroom_suggestions.csv"] = escape_formulas(suggestions).to_csv(index=False).encode("utf-8")
+    results = write_files(folder / "results", files)
     return ImportOutcome(run_id, snapshot.tenant.key, status, message, validated, plan, folder, results)
 
 
@@ -168,6 +173,16 @@ def import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> dict[
     return results_files(validated, row_actions(plan, _skipped(validated)))
 
 
+def classroom_suggestions(snapshot: RosterSnapshot, validated: ValidatedUpload) -> pd.DataFrame:
+    """Before a first upload duplicates them: the tenant's classrooms made by hand paired with the
+    upload's classes (empty when there are no such classrooms)."""
+    classrooms = snapshot.classrooms
+    if not ((classrooms["sis_id"] == "") & classrooms["archived_at"].isna()).any():
+        return pd.DataFrame(columns=SUGGESTION_COLUMNS)
+    schools = SchoolMatcher(snapshot.schools, snapshot.tenant.scope)
+    return suggest_classrooms(snapshot, incoming_roster(validated, schools))
+
+
 def run_archive_students(
     engine: Engine,
     tenant_key: str,
@@ -191,9 +206,7 @@ def suggest_classroom_ids(engine: Engine, tenant_key: str, location: str, s3_cli
     validated = validate_for_roster(read_upload(location, s3_client=s3_client), snapshot)
     if validated.has_errors:
         raise PlanRefused("the upload has errors: check it first (roster-pipeline check)")
-    return suggest_classrooms(
-        snapshot, incoming_roster(validated, SchoolMatcher(snapshot.schools, snapshot.tenant.scope))
-    )
+    return classroom_suggestions(snapshot, validated)
 
 
 def run_classroom_ids(

@@ -51,6 +51,12 @@ def test_suggestions_pick_the_right_class_among_confusable_titles(by_hand: Engin
     assert picked["Grade 3 homeroom"] == "c-0101-hr3"
 
 
+def test_the_dry_run_results_carry_the_suggestions(by_hand: Engine, tmp_path: Path) -> None:
+    outcome = import_upload(by_hand, SAMPLE_UPLOAD, tmp_path, tenant=TENANT)
+    suggestions = pd.read_csv(outcome.run_folder / "results" / "classroom_suggestions.csv")
+    assert set(suggestions["class_sis_id"]) == {"c-0102-m7p1", "c-0102-m7p2", "c-0101-hr3"}
+
+
 def test_accepting_suggestions_previews_applies_and_rolls_back(by_hand: Engine, tmp_path: Path) -> None:
     before = roster_state(by_hand, TENANT)
     suggestions = suggest_classroom_ids(by_hand, TENANT, str(SAMPLE_UPLOAD))
