@@ -20,16 +20,21 @@ from roster_pipeline_tests.importing import DEMO, import_upload, roster_state, r
 
 @pytest.fixture
 def duplicated(demo_roster: Engine, tmp_path: Path) -> tuple[Engine, str]:
-    """The first upload created 0001004 Noah Ng; the hand-made Noah Ng also has a guardian and two
-    attributes (one of which the SIS student has too)."""
+    """The first upload created 0001004 Noah Ng; both Noahs have a class and a guardian, and the
+    hand-made one two attributes (one of which the SIS student has too)."""
     first = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
     students = roster_table(demo_roster, "students")
     manual = int(students.loc[students["sis_id"] == "", "id"].iloc[0])
-    guardian = int(roster_table(demo_roster, "guardians").set_index("sis_id").loc["g-5001", "id"])
+    survivor = int(students.set_index("sis_id").loc["0001004", "id"])
+    guardians = roster_table(demo_roster, "guardians").set_index("sis_id")["id"]
     with demo_roster.begin() as connection:
         district = int(students["district_id"].iloc[0])
         connection.execute(
-            insert(StudentGuardian).values(district_id=district, student_id=manual, guardian_id=guardian)
+            insert(StudentGuardian),
+            [  # both have a guardian: the survivor's own, and one only the hand-made record knew
+                {"district_id": district, "student_id": manual, "guardian_id": int(guardians["g-5001"])},
+                {"district_id": district, "student_id": survivor, "guardian_id": int(guardians["g-5002"])},
+            ],
         )
         connection.execute(
             insert(StudentAttribute),
@@ -74,6 +79,8 @@ def test_merging_keeps_every_link_and_rolls_back(duplicated: tuple[Engine, str],
     assert status == "DRY_RUN" and roster_state(engine) == before
     assert apply_reviewed_run(engine, run_id, tmp_path)[0] == "COMMITTED"
 
+    assert before_survivor["guardians"] and before_manual["guardians"]
+    assert before_survivor["classrooms"] and before_manual["classrooms"]
     merged = links_of(engine, survivor)
     assert merged["classrooms"] == before_survivor["classrooms"] | before_manual["classrooms"]
     assert merged["guardians"] == before_survivor["guardians"] | before_manual["guardians"]
