@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-import pandas as pd
 
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for
 from roster_pipeline.cli.table import render_table
@@ -141,44 +140,13 @@ def _run_dagster_dev(site: DemoSite) -> int:
 
 
 def _run_once(site: DemoSite) -> int:
-    from dagster import DagsterInstance, build_sensor_context, materialize
-
-    from roster_pipeline.defs.import_assets import IMPORT_ASSETS
-    from roster_pipeline.defs.partitions import tenants
-    from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
-    from roster_pipeline.defs.sensors import s3_drop_sensor
+    from roster_pipeline.defs.headless import run_sensor_once
 
     os.environ.update({key: value for key, value in site.env().items() if key.startswith("AWS_")})
-    drop_bucket = DropBucket(bucket=DEMO_BUCKET, endpoint_url=site.endpoint)
-    resources = {
-        "drop_bucket": drop_bucket,
-        "roster_database": RosterDatabase(url=site.database_url),
-        "artefacts": ArtefactStore(data_dir=site.env()["ROSTER_DATA_DIR"]),
-    }
-    instance = DagsterInstance.ephemeral()
-    tick = s3_drop_sensor(build_sensor_context(instance=instance, resources={"drop_bucket": drop_bucket}))
-    for request in tick.dynamic_partitions_requests:
-        instance.add_dynamic_partitions(tenants.name, list(request.partition_keys))
-    succeeded = True
-    for request in tick.run_requests:
-        result = materialize(
-            IMPORT_ASSETS,
-            partition_key=request.partition_key,
-            run_config=request.run_config,
-            instance=instance,
-            resources=resources,
-            tags=request.tags,
-            raise_on_error=False,
-        )
-        outcome = result.asset_materializations_for_node("upload_results") if result.success else []
-        if not outcome:
-            print(f"run {result.run_id} failed", file=sys.stderr)
-            succeeded = False
-            continue
-        metadata = outcome[0].metadata
-        files = pd.DataFrame([record.data for record in metadata["files"].value.records])
-        print(f"\nRun {result.run_id} for {request.partition_key}: {metadata['outcome'].value}\n")
-        print(render_table(files))
-        print("\nResults: " + metadata["results"].value.replace("\n", "\n         "))
-        succeeded &= metadata["status"].value in ("DRY_RUN", "COMMITTED")
-    return 0 if succeeded and tick.run_requests else 1
+    outcomes = run_sensor_once(DEMO_BUCKET, site.endpoint, site.database_url, site.env()["ROSTER_DATA_DIR"])
+    for outcome in outcomes:
+        print(f"\nRun {outcome.run_id} for {outcome.tenant}: {outcome.message}\n")
+        if outcome.files is not None:
+            print(render_table(outcome.files))
+            print("\nResults: " + "\n         ".join(outcome.results))
+    return 0 if outcomes and all(outcome.succeeded for outcome in outcomes) else 1
