@@ -18,4 +18,4 @@ def test_a_dropped_upload_is_imported_by_the_running_daemon(tmp_path: Path) -> N
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "OK: run succeeded, 9 results files in S3, roster has 9 students" in done.stdout
+    assert "OK: run succeeded" in done.stdout and "roster has 9 students" in done.stdout
