@@ -33,9 +33,9 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
     parts = [
         pd.DataFrame(
             {
-                "file": frame["file"].to_numpy(),
-                "line": frame["line"].to_numpy(),
-                "action": frame["action"].to_numpy(),
+                "file": frame["file"].astype(STRING).array,
+                "line": frame["line"].astype("Int64").array,
+                "action": frame["action"].astype(STRING).array,
                 "entity": name,
             }
         )
@@ -80,7 +80,8 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
     # Order by (file, line, precedence) on integer codes: sorting 1M+ text keys is what costs.
     file_codes, _ = pd.factorize(found["file"])
     line = found["line"].astype("int64").to_numpy()
-    rank = found["action"].map(RANK).fillna(len(RANK)).to_numpy(dtype="int64")
+    codes = pd.Categorical(found["action"], categories=list(RANK)).codes.astype("int64")
+    rank = np.where(codes >= 0, codes, len(RANK))
     row_key = file_codes.astype("int64") * (int(line.max()) + 1) + line
     order = np.lexsort((rank, row_key))
     found = found.iloc[order].assign(line=line[order]).reset_index(drop=True)
