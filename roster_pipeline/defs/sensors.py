@@ -65,8 +65,8 @@ def s3_drop_sensor(context: SensorEvaluationContext, drop_bucket: DropBucket) ->
     ]
     known = set(context.instance.get_dynamic_partitions(tenants.name))
     new_tenants = sorted({upload.tenant for upload in fresh} - known)
-    for upload in fresh:
-        seen[f"{upload.tenant}/{upload.upload_id}"] = upload.run_key
+    # Only uploads still in the bucket are remembered, so the cursor stays as small as the folder.
+    seen = {f"{upload.tenant}/{upload.upload_id}": upload.run_key for upload in uploads}
     return SensorResult(
         run_requests=[run_request(upload) for upload in fresh],
         dynamic_partitions_requests=[tenants.build_add_request(new_tenants)] if new_tenants else [],

@@ -69,6 +69,14 @@ def test_relisting_requests_nothing_and_a_reupload_starts_a_new_run(s3_client, b
     changed = tick(bucket, s3_endpoint, instance, again.cursor)
     assert len(changed.run_requests) == 1
     assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+    # An upload removed from the bucket is forgotten by the cursor.
+    s3_client.put_object(
+        Bucket=bucket, Key="drop/district-0042/u2/manifest.csv", Body=b"propertyName,value\n"
+    )
+    both = tick(bucket, s3_endpoint, instance, changed.cursor)
+    for item in s3_client.list_objects_v2(Bucket=bucket, Prefix="drop/district-0042/u2/")["Contents"]:
+        s3_client.delete_object(Bucket=bucket, Key=item["Key"])
+    assert set(json.loads(tick(bucket, s3_endpoint, instance, both.cursor).cursor)) == {"district-0042/u1"}
     # Even without the cursor, the run key is the same for the same objects: Dagster skips it.
     assert tick(bucket, s3_endpoint, instance).run_requests[0].run_key == changed.run_requests[0].run_key
 
