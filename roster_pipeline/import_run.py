@@ -38,8 +38,7 @@ from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
-from roster_pipeline.reports.escaping import escape_formulas
-from roster_pipeline.reports.writer import results_files, write_files
+from roster_pipeline.reports.writer import csv_bytes, results_files, write_files
 from roster_pipeline.roster.snapshot import RosterSnapshot, read_snapshot
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 from roster_pipeline.upload.members import UploadFiles
@@ -122,7 +121,7 @@ def run_import(
     files = import_results(validated, plan)
     suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
     if len(suggestions):
-        files["classroom_suggestions.csv"] = escape_formulas(suggestions).to_csv(index=False).encode("utf-8")
+        files["classroom_suggestions.csv"] = csv_bytes(suggestions)
     results = write_files(folder / "results", files)
     return ImportOutcome(run_id, snapshot.tenant.key, status, message, validated, plan, folder, results)
 

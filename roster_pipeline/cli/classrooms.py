@@ -5,19 +5,18 @@ reviewed CSV (rows left in it, or those above --min-score), previewed unless --c
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from roster_pipeline.apply.commit import PlanRefused
-from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
-from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run
+from roster_pipeline.cli.check import EXIT_OK
+from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run, rejected
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import run_classroom_ids, suggest_classroom_ids
 from roster_pipeline.plan.classroom_ids import ClassroomIdsRefused
-from roster_pipeline.reports.escaping import escape_formulas
+from roster_pipeline.reports.writer import csv_bytes
 from roster_pipeline.upload.s3 import make_s3_client
 
 
@@ -48,15 +47,14 @@ def run_suggest(args: argparse.Namespace) -> int:
     try:
         suggestions = suggest_classroom_ids(engine_for(args), args.tenant, args.path, client)
     except PlanRefused as refused:
-        print(f"rejected: {refused.reason}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused.reason)
     except CANNOT_RUN as error:
         return cannot_run(error)
     print(
         render_table(suggestions.astype(str)) if len(suggestions) else "no classrooms made by hand to match"
     )
     if args.out:
-        escape_formulas(suggestions).to_csv(args.out, index=False)
+        args.out.write_bytes(csv_bytes(suggestions))
         print(
             f"\nSuggestions written to {args.out}: delete the rows that are wrong, then `classrooms accept`"
         )
@@ -76,8 +74,7 @@ def run_accept(args: argparse.Namespace) -> int:
             commit=args.commit,
         )
     except ClassroomIdsRefused as refused:
-        print(f"rejected: {refused}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused)
     except (*CANNOT_RUN, KeyError) as error:
         return cannot_run(error)
     changes = plan.entities["classrooms"]

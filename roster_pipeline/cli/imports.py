@@ -98,8 +98,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
             engine_for(args), args.run_id, data_dir_for(args), allow_large_changes=args.allow_large_changes
         )
     except PlanRefused as refused:
-        print(f"rejected: {refused.reason}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused.reason)
     except CANNOT_RUN as error:
         return cannot_run(error)
     print(f"Run {args.run_id}: {message}\n\n{render_table(plan.counts())}")
@@ -110,8 +109,7 @@ def run_rollback_command(args: argparse.Namespace) -> int:
     try:
         rollback_id, restored = rollback_run(engine_for(args), args.run_id, force=args.force)
     except PlanRefused as refused:
-        print(f"rejected: {refused.reason}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused.reason)
     except CANNOT_RUN as error:
         return cannot_run(error)
     print(
@@ -177,6 +175,11 @@ def outcome_document(outcome: ImportOutcome) -> dict:
         "files": upload_summary(outcome.validated).to_dict(orient="records"),
         "run_folder": str(outcome.run_folder),
     }
+
+
+def rejected(reason: object) -> int:
+    print(f"rejected: {reason}", file=sys.stderr)
+    return EXIT_REJECTED
 
 
 def cannot_run(error: Exception) -> int:

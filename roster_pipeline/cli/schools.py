@@ -4,11 +4,10 @@ Changes are previewed unless --commit; a committed change is a run that `rollbac
 from __future__ import annotations
 
 import argparse
-import sys
 
 from roster_pipeline.apply.school_ids import SchoolIdRefused, plan_school_id, set_school_id
-from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
-from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run
+from roster_pipeline.cli.check import EXIT_OK
+from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run, rejected
 from roster_pipeline.cli.options import add_runtime_options, engine_for
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, read_table
@@ -57,8 +56,7 @@ def run_change(args: argparse.Namespace) -> int:
                 change = plan_school_id(connection, args.tenant, args.school, new_id)
             print(f"Preview: {change.describe()} (apply with --commit)")
     except SchoolIdRefused as refused:
-        print(f"rejected: {refused.reason}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused.reason)
     except CANNOT_RUN as error:
         return cannot_run(error)
     return EXIT_OK

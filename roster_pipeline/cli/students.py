@@ -4,7 +4,6 @@ previewed as a dry run (then `apply RUN_ID`) or committed with --commit; `rollba
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +11,12 @@ import pandas as pd
 from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.runs import REJECTED
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
-from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run
+from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run, rejected
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import merge_candidates_of, run_archive_students, run_student_merges
 from roster_pipeline.plan.student_merges import MergeRefused
-from roster_pipeline.reports.escaping import escape_formulas
+from roster_pipeline.reports.writer import csv_bytes
 
 
 def add_students_parser(commands: argparse._SubParsersAction) -> None:
@@ -67,7 +66,7 @@ def run_candidates_command(args: argparse.Namespace) -> int:
     shown = ["student_key", "existing_id", "score", "reasons", "given_name", "family_name", "grades"]
     print(render_table(candidates[shown].astype(str)) if len(candidates) else "no merge candidates")
     if args.out:
-        escape_formulas(candidates).to_csv(args.out, index=False)
+        args.out.write_bytes(csv_bytes(candidates))
         print(f"\nWritten to {args.out}: delete the rows that are not the same child, then `students merge`")
     return EXIT_OK
 
@@ -80,8 +79,7 @@ def run_merge_command(args: argparse.Namespace) -> int:
             engine_for(args), args.tenant, data_dir_for(args), pairs, commit=args.commit
         )
     except MergeRefused as refused:
-        print(f"rejected: {refused}", file=sys.stderr)
-        return EXIT_REJECTED
+        return rejected(refused)
     except (*CANNOT_RUN, KeyError) as error:
         return cannot_run(error)
     print(f"Run {run_id} for {args.tenant}: {message}\n\n{render_table(plan.counts())}")

@@ -34,9 +34,8 @@ from roster_pipeline.issues import Issue
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import save_plan
-from roster_pipeline.reports.escaping import escape_formulas
 from roster_pipeline.reports.summary import upload_summary
-from roster_pipeline.reports.writer import write_files
+from roster_pipeline.reports.writer import csv_bytes, write_files
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UPLOAD, UploadFiles
 from roster_pipeline.validation.validate import ValidatedUpload
@@ -269,7 +268,7 @@ def merge_review_queue(
         "existing_classes",
     ]
     links = drop_bucket.write_results(
-        raw_upload.tenant, raw_upload.upload_id, {"merge_candidates.csv": _csv_bytes(queue)}
+        raw_upload.tenant, raw_upload.upload_id, {"merge_candidates.csv": csv_bytes(queue)}
     )
     return MaterializeResult(
         metadata={
@@ -279,10 +278,6 @@ def merge_review_queue(
             "how_to_merge": "review the CSV, then run merge_students_job with this run's id",
         }
     )
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return escape_formulas(frame).to_csv(index=False).encode("utf-8")
 
 
 def _first_errors(validated: ValidatedUpload, count: int = 10) -> pd.DataFrame:

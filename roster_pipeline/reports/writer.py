@@ -26,9 +26,9 @@ def results_files(
         if validated.format is None:
             continue
         stem = name.removesuffix(".csv")
-        out[f"{stem}_results.csv"] = _csv(file_results(upload, name, actions, no_plan_action))
-    out["errors.csv"] = _csv(errors_only(upload))
-    out["summary.csv"] = _csv(upload_summary(upload))
+        out[f"{stem}_results.csv"] = csv_bytes(file_results(upload, name, actions, no_plan_action))
+    out["errors.csv"] = csv_bytes(errors_only(upload))
+    out["summary.csv"] = csv_bytes(upload_summary(upload))
     return out
 
 
@@ -60,8 +60,8 @@ def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, default=int)
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
-    """RFC 4180 CSV written by Arrow (text quoted, quotes doubled), four times faster than pandas."""
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Formula-escaped RFC 4180 CSV written by Arrow (text quoted, quotes doubled), faster than pandas."""
     escaped = escape_formulas(frame)
     table = pa.Table.from_pandas(
         escaped.astype({c: STRING for c in escaped.columns if escaped[c].dtype == object}),

@@ -96,26 +96,27 @@ class _Person(_Record):
     phone: Mapped[str | None] = mapped_column(Text)
 
 
-class Student(_Person, Base):
-    __tablename__ = "students"
-    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_students_sis_id"),)
+class _SchoolPerson(_Person):
+    """Students and staff: people of a school (their first listed one), with SIS account fields."""
+
     school_pk: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     middle_name: Mapped[str | None] = mapped_column(Text)
     username: Mapped[str | None] = mapped_column(Text)
     identifier: Mapped[str | None] = mapped_column(Text)
+
+
+class Student(_SchoolPerson, Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_students_sis_id"),)
     grades: Mapped[str | None] = mapped_column(Text)
 
 
-class Staff(_Person, Base):
+class Staff(_SchoolPerson, Base):
     """Teachers, aides, proctors and administrators."""
 
     __tablename__ = "staff"
     __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_staff_sis_id"),)
-    school_pk: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
-    middle_name: Mapped[str | None] = mapped_column(Text)
-    username: Mapped[str | None] = mapped_column(Text)
-    identifier: Mapped[str | None] = mapped_column(Text)
 
 
 class Guardian(_Person, Base):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, update
 
 from roster_pipeline.import_run import load_snapshot
 from roster_pipeline.roster.fixtures import FixtureError, load_fixture
 from roster_pipeline.roster.migrate import downgrade, upgrade
-from roster_pipeline.roster.models import Classroom
+from roster_pipeline.roster.models import Base, Classroom
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import import_upload, roster_fingerprint, roster_table
 
@@ -88,3 +90,8 @@ def test_the_snapshot_and_the_database_agree_on_the_fingerprint(demo_roster: Eng
 
     import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)  # archived, manual and SIS rows alike
     assert load_snapshot(demo_roster, "district-0042").fingerprint == roster_fingerprint(demo_roster)
+
+
+def test_the_migrations_describe_the_models_exactly(roster_engine: Engine) -> None:
+    with roster_engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
