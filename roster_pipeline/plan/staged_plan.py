@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -51,7 +52,14 @@ class StagedPlan:
     def changes(self) -> pd.DataFrame:
         """Every change as (entity, key, action, field, old, new): one row per changed field of an
         update, one row for anything else; unchanged rows left out."""
-        parts = []
+        parts = list(self.change_parts())
+        if not parts:
+            return pd.DataFrame({column: pd.Series(dtype=STRING) for column in CHANGE_COLUMNS})
+        return pd.concat(parts, ignore_index=True)
+
+    def change_parts(self) -> Iterator[pd.DataFrame]:
+        """``changes()`` a piece at a time (an entity's whole rows, or one field of its updates), for
+        writers that need not hold a million students' changes at once."""
         for name, plan in self.entities.items():
             spec = ENTITIES[name]
             plan = plan[plan["action"].isin(CHANGING)]
@@ -65,13 +73,10 @@ class StagedPlan:
                 touched = pd.Series(False, index=plan.index)
                 touched[named.index[named.to_numpy(dtype=bool)]] = True
                 if touched.any():
-                    parts.append(_change_rows(name, key, plan, touched, field_name))
+                    yield _change_rows(name, key, plan, touched, field_name)
             whole = ~updates
             if whole.any():
-                parts.append(_change_rows(name, key, plan, whole, ""))
-        if not parts:
-            return pd.DataFrame({column: pd.Series(dtype=STRING) for column in CHANGE_COLUMNS})
-        return pd.concat(parts, ignore_index=True)
+                yield _change_rows(name, key, plan, whole, "")
 
 
 def entity_key(plan: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
@@ -86,20 +91,25 @@ def _change_rows(
     entity: str, key: pd.Series, plan: pd.DataFrame, mask: pd.Series, field_name: str
 ) -> pd.DataFrame:
     rows = plan[mask]
-    old = rows[OLD + field_name].astype(STRING) if field_name else pd.Series("", index=rows.index)
-    new = rows[field_name].astype(STRING) if field_name else pd.Series("", index=rows.index)
+    index = pd.RangeIndex(len(rows))
+
+    def text(values: pd.Series | str) -> pd.Series:
+        if isinstance(values, str):
+            return pd.Series(values, index=index, dtype=STRING)
+        return pd.Series(values.astype(STRING).array, index=index)  # Arrow strings, not Python objects
+
     return pd.DataFrame(
         {
-            "entity": entity,
-            "key": key[mask].to_numpy(),
-            "action": rows["action"].to_numpy(),
-            "field": field_name,
-            "old": old.to_numpy(),
-            "new": new.to_numpy(),
-            "file": rows["file"].astype(STRING).to_numpy(),
-            "line": rows["line"].to_numpy(),
+            "entity": text(entity),
+            "key": text(key[mask]),
+            "action": text(rows["action"]),
+            "field": text(field_name),
+            "old": text(rows[OLD + field_name]) if field_name else text(""),
+            "new": text(rows[field_name]) if field_name else text(""),
+            "file": text(rows["file"]),
+            "line": pd.Series(rows["line"].astype("Int64").array, index=index),
         }
-    ).astype({"entity": STRING, "field": STRING, "old": STRING, "new": STRING})
+    )
 
 
 def build_plan(
