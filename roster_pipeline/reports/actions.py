@@ -98,24 +98,21 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
             "action": pd.array(action_names[best["action"].to_numpy()], dtype=STRING),
         }
     )
-    detail = pd.Series("", index=pd.MultiIndex.from_arrays([best["file"], best["line"]]), dtype=STRING)
+    detail = np.full(len(best), "", dtype=object)
+    best_key = row_key[first]  # ascending: rows were sorted by it
     several = ~(first & np.r_[first[1:], True])  # rows whose (file, line) has more than one change
     if several.any():
-        multi = found[several]
-        words = (
-            pd.Series(
-                np.array([*ENTITY_WORDS_ORDER, ""], dtype=object)[multi["entity"].to_numpy()], dtype=STRING
-            )
-            + " "
-            + pd.Series(action_names[multi["action"].to_numpy()], dtype=STRING).str.lower()
-        )
-        multi = multi[["file", "line"]].assign(word=words.to_numpy())
-        notes = _several_changes(multi.drop_duplicates(["file", "line", "word"]), ["file", "line"])
-        detail.loc[notes.index] = notes.to_numpy()
-    for flagged_details in details:  # a merge candidate's own note wins over the list of changes
-        keyed = flagged_details.set_index(["file", "line"])["detail"]
-        detail.loc[keyed.index] = keyed.to_numpy()
-    result["detail"] = detail.to_numpy()
+        word_names = [
+            f"{entity} {action.lower()}".strip() for entity in (*ENTITY_WORDS_ORDER, "") for action in actions
+        ]
+        word = found["entity"].to_numpy()[several].astype("int64") * len(actions)
+        word += found["action"].to_numpy()[several]
+        keys, notes = _several_changes(row_key[several], word, np.array(word_names, dtype=object))
+        detail[np.searchsorted(best_key, keys)] = notes
+    for flagged in details:  # a merge candidate's own note wins over the list of changes
+        keys = flagged["file"].to_numpy().astype("int64") * (int(line.max()) + 1) + flagged["line"].to_numpy()
+        detail[np.searchsorted(best_key, keys)] = flagged["detail"].to_numpy()
+    result["detail"] = pd.array(detail, dtype=STRING)
     return result[ROW_ACTION_COLUMNS]
 
 
@@ -145,14 +142,24 @@ def _coded(
     )
 
 
-def _several_changes(words: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """For rows with more than one distinct change, the changes joined ("guardian created; guardian
-    link created"), built column-wise by Arrow rather than one Python join per row."""
-    multi = words[words.duplicated(keys, keep=False)]
-    if multi.empty:
-        return pd.Series(dtype=STRING)
-    position = multi.groupby(keys, sort=False).cumcount()
-    wide = multi.assign(position=position).set_index([*keys, "position"])["word"].unstack()
-    columns = [pa.array(wide[column].astype(STRING).array).cast(pa.large_string()) for column in wide.columns]
+def _several_changes(
+    row_key: np.ndarray, word: np.ndarray, word_names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For rows with more than one distinct change (``row_key`` sorted, ``word`` a code per change),
+    the changes joined in order ("guardian created; guardian link created"): returns the row keys and
+    their notes, joined column-wise by Arrow rather than one Python join per row."""
+    distinct = ~pd.DataFrame({"row": row_key, "word": word}).duplicated().to_numpy()
+    row_key, word = row_key[distinct], word[distinct]
+    starts = np.flatnonzero(np.r_[True, row_key[1:] != row_key[:-1]])
+    sizes = np.diff(np.r_[starts, len(row_key)])
+    starts, sizes = starts[sizes > 1], sizes[sizes > 1]
+    if len(starts) == 0:
+        return np.array([], dtype="int64"), np.array([], dtype=object)
+    columns = []
+    for position in range(int(sizes.max())):
+        present = sizes > position
+        names = np.full(len(starts), None, dtype=object)
+        names[present] = word_names[word[starts[present] + position]]
+        columns.append(pa.array(names, type=pa.large_string()))
     joined = pc.binary_join_element_wise(*columns, pa.scalar("; ", pa.large_string()), null_handling="skip")
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=wide.index, dtype=STRING)
+    return row_key[starts], joined.to_numpy(zero_copy_only=False)
