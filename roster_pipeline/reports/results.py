@@ -33,7 +33,10 @@ def file_results(
     is_file_level = issues["line"].isna() | issues["code"].isin(HEADER_CODES)
     by_line = _per_line(issues[~is_file_level])
     lines = rows.index.union(pd.Index(by_line.index, dtype="int64"))
-    results = rows.reindex(lines).fillna("").astype(STRING)
+    if rows.index.equals(lines):  # the usual case: no issue on a line that holds no row
+        results = rows.copy(deep=False)  # columns are added, never changed in place
+    else:
+        results = rows.reindex(lines).fillna("").astype(STRING)
     results.insert(0, "line", lines.to_numpy())
     result = by_line["result"].reindex(lines).fillna(SUCCESS)
     message = by_line["message"].reindex(lines).fillna("")
