@@ -26,6 +26,7 @@ LINE = "line"
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
 # A last line appended for the csv module: it comes back as its own row unless a quote never closed.
 _END_OF_FILE = "\ue000end of file\ue000"
+_HEADER_QUOTE = "a quote opened in the header is not closed on the header's line"
 _SCAN_SLICE = 1 << 25  # bytes of the file looked at together when finding quotes
 
 
@@ -65,6 +66,10 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
     data = decoded.data
     if not data or data.isspace():
         return _unreadable(file, [*notes, Issue(file, "empty_file")])
+    if data.count(b"\r") != data.count(b"\r\n"):
+        # A lone CR ends a line (old Mac exports) for a person, pyarrow and the csv module, but not for
+        # the newline scan below: the csv module reads the file, with the lines an editor shows.
+        return _read_with_csv_module(file, data, limits, notes)
     buffer = np.frombuffer(data, dtype=np.uint8)
     records = _scan_records(buffer)
     if records is None:
@@ -171,6 +176,10 @@ def _parse_header(raw_header: bytes) -> list[str]:
 def _check_header(file: str, header: list[str], line: int) -> Issue | None:
     seen: set[str] = set()
     for name in header:
+        if "\n" in name or "\r" in name:
+            # Column names never hold a line break: a quote opened in the header took in the rows
+            # below it, up to some later quote (else the file would read as a header with no rows).
+            return Issue(file, "unterminated_quote", line=line, value=_clip(name), message=_HEADER_QUOTE)
         key = name.lower()
         if key and key in seen:
             return Issue(file, "duplicate_column", line=line, column=name, value=name)

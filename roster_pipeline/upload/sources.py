@@ -7,14 +7,31 @@ CSV; that is `csv_reader`.
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
+from roster_pipeline.issues import Issue
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
-from roster_pipeline.upload.members import Member, UploadFiles, collect_members
+from roster_pipeline.upload.members import UPLOAD, Member, UploadFiles, collect_members
 from roster_pipeline.upload.s3 import read_s3_upload
+
+_LINK = "a symbolic link: links are not followed, the file was not read"
+# What zipfile and its decompressors raise on a damaged archive or one using what it does not support
+# (a bad deflate stream is a zlib.error, an unknown method NotImplementedError).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 def read_upload(
@@ -31,8 +48,8 @@ def read_upload(
         raise UploadUnreadable("upload_not_found", f"{location}: no such file or folder")
     if path.is_dir():
         return _read_folder(path, limits)
-    if zipfile.is_zipfile(path):
-        return _read_zip(path, limits)
+    if zipfile.is_zipfile(path) or path.suffix.lower() == ".zip":
+        return _read_zip(path, limits)  # a broken .zip is said to be one
     if path.suffix.lower() == ".csv":
         return collect_members(
             str(path),
@@ -44,12 +61,20 @@ def read_upload(
 
 
 def _read_folder(folder: Path, limits: UploadLimits) -> UploadFiles:
+    items = sorted(folder.rglob("*"))
     members = [
         Member(item.relative_to(folder).as_posix(), item.stat().st_size)
-        for item in sorted(folder.rglob("*"))
+        for item in items
         if item.is_file() and not item.is_symlink()
     ]
-    return collect_members(str(folder), members, limits, lambda m, n: _read_file(folder / m.path, n))
+    upload = collect_members(str(folder), members, limits, lambda m, n: _read_file(folder / m.path, n))
+    # A link may point anywhere (/etc/passwd): never followed, and said so.
+    upload.issues += [
+        Issue(UPLOAD, "unsafe_path", value=item.relative_to(folder).as_posix(), message=_LINK)
+        for item in items
+        if item.is_symlink()
+    ]
+    return upload
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
@@ -60,20 +85,24 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 def _read_zip(path: Path, limits: UploadLimits) -> UploadFiles:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except _ZIP_ERRORS as error:
         raise UploadUnreadable("upload_unreadable", f"{path}: not a readable zip ({error})") from None
     with archive:
-        infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-        if any(info.flag_bits & 0x1 for info in infos.values()):
+        listed = [info for info in archive.infolist() if not info.is_dir()]
+        if any(info.flag_bits & 0x1 for info in listed):
             raise UploadUnreadable("upload_unreadable", f"{path}: encrypted zips are not supported")
-        members = [Member(name, info.file_size) for name, info in infos.items()]
+        # Every member is listed, so one name given twice is a duplicate_file; the first is the one read.
+        members = [Member(info.filename, info.file_size) for info in listed]
+        infos: dict[str, zipfile.ZipInfo] = {}
+        for info in listed:
+            infos.setdefault(info.filename, info)
 
         def read_member(member: Member, max_bytes: int) -> bytes:
             # The declared size may lie (zip bombs): read at most one byte past the limit.
             try:
                 with archive.open(infos[member.path]) as handle:
                     return handle.read(max_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            except _ZIP_ERRORS as error:
                 raise UploadUnreadable(
                     "upload_unreadable", f"{path}: member {member.path!r} cannot be read ({error})"
                 ) from None

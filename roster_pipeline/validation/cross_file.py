@@ -18,6 +18,7 @@ from roster_pipeline.schemas.vocabularies import (
     STAFF_ROLES,
     STUDENT_ROLES,
 )
+from roster_pipeline.validation.file_rules import CONTACT_COLUMNS
 from roster_pipeline.validation.scope import DISTRICT, UploadContext
 
 Frames = dict[str, pd.DataFrame]
@@ -32,6 +33,7 @@ def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
         _enrollment_references(frames, context, notes),
         _guardian_references(frames, context, notes),
         _attribute_references(frames, context, notes),
+        _demographic_references(frames, context, notes),
     ]
     if users is not None:
         issues.append(_agent_references(users, frames.get("guardians.csv")))
@@ -115,28 +117,40 @@ def _enrollment_references(frames: Frames, context: UploadContext, notes: list[I
         issues.append(_dangling(file, enrollments, "userSourcedId", user_ids, "unknown_user"))
     else:
         notes.append(_unchecked(file, "users.csv"))
-    if users is not None:
-        issues.append(_role_agreement(file, enrollments, users))
+    issues.append(_role_agreement(file, enrollments, users, context))
     if classes is not None and {"schoolSourcedId"} <= set(classes.columns) & set(enrollments.columns):
         issues.append(_school_agreement(file, enrollments, classes))
     return concat_issues(issues)
 
 
-def _role_agreement(file: str, enrollments: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
-    user_role = enrollments["userSourcedId"].map(_first_by_id(users, "role"))
+def _role_agreement(
+    file: str, enrollments: pd.DataFrame, users: pd.DataFrame | None, context: UploadContext
+) -> pd.DataFrame:
+    """The enrollment's role family must be the user's: as users.csv says, or, for a user only the
+    roster has (a delta), as the roster says; else a staff member could be enrolled as a student and
+    the enrollment would be committed without anyone in it."""
+    user_ids = enrollments["userSourcedId"]
+    user_role = pd.Series(pd.NA, index=enrollments.index, dtype=STRING)
+    if users is not None:
+        # astype: mapping through an empty users frame (every row ragged) gives doubles, not strings.
+        user_role = user_ids.map(_first_by_id(users, "role")).astype(STRING)
     family = _role_family(enrollments["role"])
     user_family = _role_family(user_role.fillna(""))
-    wrong = user_role.notna() & (family != "") & (family != user_family)
+    said = "the user's role is " + user_role
+    only_in_roster = user_role.isna() & is_in(user_ids, context.existing_user_ids)
+    roster_student = only_in_roster & is_in(user_ids, context.existing_student_ids)
+    user_family[only_in_roster] = "staff"
+    user_family[roster_student] = "student"
+    said[only_in_roster] = "the user is staff in the roster"
+    said[roster_student] = "the user is a student in the roster"
+    wrong = (user_role.notna() | only_in_roster) & (family != "") & (family != user_family)
     return row_issues(
         file,
         enrollments.index[wrong],
         "role",
         enrollments.loc[wrong, "role"],
         "role_mismatch",
-        message="enrolled as "
-        + enrollments.loc[wrong, "role"]
-        + " but the user's role is "
-        + user_role[wrong].astype("string"),
+        message="enrolled as " + enrollments.loc[wrong, "role"] + " but " + said[wrong],
     )
 
 
@@ -149,7 +163,7 @@ def _role_family(roles: pd.Series) -> pd.Series:
 
 
 def _school_agreement(file: str, enrollments: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
-    class_school = enrollments["classSourcedId"].map(_first_by_id(classes, "schoolSourcedId"))
+    class_school = enrollments["classSourcedId"].map(_first_by_id(classes, "schoolSourcedId")).astype(STRING)
     school = enrollments["schoolSourcedId"]
     wrong = class_school.notna() & (school != "") & (class_school != "") & (school != class_school)
     return row_issues(
@@ -168,7 +182,35 @@ def _guardian_references(frames: Frames, context: UploadContext, notes: list[Iss
         return concat_issues([])
     issues = [_student_reference("guardians.csv", guardians, frames, context, notes)]
     issues.append(_guardian_count(guardians, frames.get("users.csv")))
+    issues.append(_guardian_user_conflicts(guardians, frames.get("users.csv")))
     return concat_issues(issues)
+
+
+def _guardian_user_conflicts(guardians: pd.DataFrame, users: pd.DataFrame | None) -> pd.DataFrame:
+    """A guardian given both ways, as a guardian-type row of users.csv and in guardians.csv, must be
+    the same person with the same contacts: otherwise one silently overwrites the other."""
+    if users is None:
+        return concat_issues([])
+    guardian_users = users[is_in(users["role"], GUARDIAN_ROLES)].drop_duplicates("sourcedId")
+    rows = guardians[is_in(guardians["guardianSourcedId"], guardian_users["sourcedId"])]
+    keys = rows["guardianSourcedId"]
+    by_id = guardian_users.set_index("sourcedId")
+    differs = pd.Series(False, index=rows.index)
+    for column in CONTACT_COLUMNS:
+        if column in rows.columns and column in by_id.columns:
+            differs |= (rows[column] != keys.map(by_id[column]).astype(STRING)).fillna(True).to_numpy()
+    line = keys[differs].map(pd.Series(guardian_users.index, index=guardian_users["sourcedId"]))
+    return row_issues(
+        "guardians.csv",
+        rows.index[differs],
+        "guardianSourcedId",
+        keys[differs],
+        "guardian_conflict",
+        message="guardian "
+        + keys[differs]
+        + " differs in name or contact from users.csv line "
+        + line.astype(str),
+    )
 
 
 def _attribute_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
@@ -176,6 +218,19 @@ def _attribute_references(frames: Frames, context: UploadContext, notes: list[Is
     if attributes is None:
         return concat_issues([])
     return _student_reference("student_attributes.csv", attributes, frames, context, notes)
+
+
+def _demographic_references(frames: Frames, context: UploadContext, notes: list[Issue]) -> pd.DataFrame:
+    """demographics.csv: each row's sourcedId is a user's (OneRoster), in users.csv or the roster."""
+    file = "demographics.csv"
+    demographics, users = frames.get(file), frames.get("users.csv")
+    if demographics is None:
+        return concat_issues([])
+    if users is None and not context.existing_user_ids:
+        notes.append(_unchecked(file, "users.csv"))
+        return concat_issues([])
+    user_ids = _union(_ids(users, "sourcedId"), context.existing_user_ids)
+    return _dangling(file, demographics, "sourcedId", user_ids, "unknown_user")
 
 
 def _student_reference(

@@ -7,6 +7,7 @@ standard column names and normalised values (for matching), plus one issues tabl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import pandas as pd
 
@@ -19,12 +20,14 @@ from roster_pipeline.upload.headers import EXTENSION_PREFIX, match_headers
 from roster_pipeline.upload.manifest import ABSENT, BULK, MANIFEST, Manifest, parse_manifest
 from roster_pipeline.upload.members import UPLOAD, UploadFiles
 from roster_pipeline.validation.cross_file import cross_file_issues
-from roster_pipeline.validation.file_rules import SECRET_COLUMNS, row_rules, schema_issues
+from roster_pipeline.validation.file_rules import HIDDEN, SECRET_COLUMNS, row_rules, schema_issues
 from roster_pipeline.validation.normalise import normalise_values
 from roster_pipeline.validation.scope import DISTRICT, UploadContext
 from roster_pipeline.validation.settings import ReaderSettings
 
 SUCCESS = "SUCCESS"
+# Header words that mark a column as secret even when it is not a standard one ("userPassword").
+SECRET_WORDS = ("password", "passwd", "secret")
 
 
 @dataclass
@@ -110,9 +113,12 @@ def validate_upload(
         files[fmt.name] = validated
         issues.append(file_issues)
 
+    # A file the source would not read (too large, an unsafe name, a link) is reported as such, not
+    # also as missing.
+    refused = {name.lower() for item in upload.issues for name in (item.file, PurePosixPath(item.value).name)}
     for key, mode in manifest.modes.items():
         fmt = format_for(key)
-        if mode != ABSENT and fmt is not None and fmt.name not in files:
+        if mode != ABSENT and fmt is not None and fmt.name not in files and fmt.key not in refused:
             notes.append(Issue(fmt.name, "missing_file", message=f"the manifest says {mode}"))
     readable = {name: item.frame for name, item in files.items() if item.frame is not None}
     if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")):
@@ -140,8 +146,9 @@ def _validate_file(
         return validated, concat_issues(issues)
     match = match_headers(name, table.header, fmt.columns, aliases_for(settings.header_aliases, fmt.name))
     issues.append(issues_from(match.issues))
-    secrets = [written for written, standard in match.rename.items() if standard in SECRET_COLUMNS]
+    secrets = _secret_columns(table.header, match.rename)
     validated.rows = table.frame.drop(columns=secrets)
+    issues[0] = _hide_secret_values(table.issues, secrets)
 
     wide = fmt.name == "student_attributes.csv" and _is_wide(match.rename)
     required = set(fmt.required) - ({"attribute", "value"} if wide else set())
@@ -163,6 +170,23 @@ def _validate_file(
     validated.as_written = {standard: written for written, standard in keep.items()}
     validated.frame = frame
     return validated, concat_issues([*issues, columns_as_written(value_issues, {name: validated})])
+
+
+def _secret_columns(header: list[str], rename: dict[str, str]) -> list[str]:
+    """Columns whose values must never be echoed: the standard secret columns however they are
+    written (a second "Password" column too) and anything named like a password or a secret."""
+    standard = {written for written, name in rename.items() if name in SECRET_COLUMNS}
+    named = {name for name in header if any(word in name.lower() for word in SECRET_WORDS)}
+    return [name for name in dict.fromkeys(header) if name in standard | named]
+
+
+def _hide_secret_values(issues: pd.DataFrame, secrets: list[str]) -> pd.DataFrame:
+    """A reader issue quotes a value (field_too_long) or a whole raw line (ragged_row): either may be
+    a password when the file has a secret column."""
+    if not secrets or issues.empty:
+        return issues
+    hidden = issues["column"].isin(secrets) | (issues["code"] == "ragged_row")
+    return issues.assign(value=issues["value"].mask(hidden & (issues["value"] != ""), HIDDEN))
 
 
 def columns_as_written(issues: pd.DataFrame, files: dict[str, ValidatedFile]) -> pd.DataFrame:
