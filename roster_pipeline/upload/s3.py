@@ -1,12 +1,79 @@
-"""Reading an upload from an S3 prefix with boto3, exactly as from AWS (an endpoint URL for local servers)."""
+"""Reading an upload from an S3 prefix with boto3, exactly as from AWS (an endpoint URL for local servers).
+
+S3 fails transiently (500/503, ``SlowDown``, dropped connections, stalled reads), so every request here
+(each page of a listing, each object fetched *and its body read*) is retried with exponential backoff and
+jitter, within a bounded number of attempts and a total deadline per request (``S3Retry``). Our
+loop does the retrying, not botocore's: botocore does not retry a body that fails mid-read, and its
+backoff cannot be shortened for tests. Then a clear failure names the S3 address and what failed.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import random
+import re
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import Member, UploadFiles, collect_members
+
+T = TypeVar("T")
+_UNSAFE_IN_KEY = re.compile(r"[\\\x00-\x1f\x7f]")  # backslashes and control characters
+
+# Error codes S3 (and S3-compatible servers) answer with when trying again later may work.
+TRANSIENT_CODES = frozenset(
+    {
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "RequestThrottled",
+        "TooManyRequests",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalError",
+        "ServiceUnavailable",
+        "PriorRequestNotComplete",
+    }
+)
+
+
+@dataclass(frozen=True)
+class S3Retry:
+    """How hard to try each S3 request before the upload counts as unreadable.
+
+    A request gets at most ``max_attempts`` tries; between tries it waits a random time between half
+    and all of ``base_delay_s * 2**n`` (capped at ``max_delay_s``: never zero, so a throttled server
+    is given room, and random, so many readers do not retry in step); no new try starts once
+    ``deadline_s`` would be passed since the first. One try is bounded by the connect and read
+    timeouts, so a stalled server costs at most ``read_timeout_s`` per try.
+    """
+
+    max_attempts: int = 5
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    deadline_s: float = 120.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+
+
+DEFAULT_RETRY = S3Retry()
+# The policy each client was made with (make_s3_client), so the code that reads through a client
+# passed around as it is tries as hard as the client was configured for.
+_POLICIES: weakref.WeakKeyDictionary[Any, S3Retry] = weakref.WeakKeyDictionary()
+
+
+class S3RequestFailed(Exception):
+    """A request still failed after its retries (or failed for good, e.g. access denied)."""
+
+    def __init__(self, what: str, attempts: int, elapsed_s: float, error: BaseException) -> None:
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} over {elapsed_s:.1f} s"
+        super().__init__(f"{what} failed ({tries}; last error: {error})")
+        self.attempts = attempts
+        self.error = error
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -16,33 +83,148 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     if not bucket:
         raise UploadUnreadable("upload_unreadable", f"{url}: no bucket in the S3 address")
     prefix = prefix.strip("/")
+    segments = prefix.split("/") if prefix else []
+    if any(part in ("", ".", "..") for part in segments) or _UNSAFE_IN_KEY.search(prefix):
+        # S3 takes such a key literally, but S3-compatible servers and proxies may resolve it.
+        raise UploadUnreadable(
+            "unsafe_path",
+            f"{url}: the S3 prefix has an empty, '.' or '..' part, a backslash or a control character",
+        )
     return bucket, f"{prefix}/" if prefix else ""
 
 
-def make_s3_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+def make_s3_client(
+    endpoint_url: str | None = None, region_name: str | None = None, retry: S3Retry | None = None
+) -> Any:
+    """A boto3 S3 client with the policy's timeouts. Botocore's own retries are off (see above), so
+    calls through it go through ``with_retries`` (as everything in this module does)."""
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region_name)
+    policy = retry or DEFAULT_RETRY
+    config = Config(
+        connect_timeout=policy.connect_timeout_s,
+        read_timeout=policy.read_timeout_s,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region_name, config=config)
+    _POLICIES[client] = policy
+    return client
 
 
-def list_upload_objects(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
-    """Every object under the prefix, following pagination past 1,000 keys."""
-    paginator = client.get_paginator("list_objects_v2")
-    objects: list[dict[str, Any]] = []
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        objects.extend(page.get("Contents", []))
-    return objects
+def retry_policy(client: Any) -> S3Retry:
+    """The policy a client was made with (the default for clients made elsewhere)."""
+    try:
+        return _POLICIES.get(client, DEFAULT_RETRY)
+    except TypeError:  # not weak-referenceable: a stand-in client
+        return DEFAULT_RETRY
 
 
-def read_s3_upload(location: str, limits: UploadLimits, s3_client: Any | None = None) -> UploadFiles:
+def is_transient(error: BaseException) -> bool:
+    """Worth another try: throttling, a server error, a dropped or stalled connection."""
+    from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    if isinstance(error, BotoConnectionError | HTTPClientError | IncompleteReadError):
+        return True
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code = error.response.get("Error", {}).get("Code", "")
+        return status >= 500 or status == 429 or code in TRANSIENT_CODES
+    return False
+
+
+def with_retries(
+    what: str,
+    call: Callable[[], T],
+    policy: S3Retry,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    jitter: Callable[[], float] = random.random,
+) -> T:
+    """``call()``, tried again on transient S3 errors; raises S3RequestFailed when it gives up."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except (BotoCoreError, ClientError) as error:
+            elapsed = clock() - started
+            delay = min(policy.max_delay_s, policy.base_delay_s * 2 ** (attempt - 1)) * (1 + jitter()) / 2
+            if (
+                not is_transient(error)
+                or attempt >= policy.max_attempts
+                or elapsed + delay >= policy.deadline_s
+            ):
+                raise S3RequestFailed(what, attempt, elapsed, error) from error
+            sleep(delay)
+
+
+def list_upload_objects(
+    client: Any, bucket: str, prefix: str, retry: S3Retry | None = None
+) -> list[dict[str, Any]]:
+    """Every object under the prefix, following pagination past 1,000 keys; each page is retried on
+    its own (from its continuation token), so a failure on page 7 does not start over."""
+    policy = retry or retry_policy(client)
+    objects: list[dict[str, Any]] = []
+    token: str | None = None
+    page = 0
+    while True:
+        page += 1
+        arguments = {"Bucket": bucket, "Prefix": prefix, **({"ContinuationToken": token} if token else {})}
+        response = with_retries(
+            f"listing s3://{bucket}/{prefix} (page {page})",
+            lambda arguments=arguments: client.list_objects_v2(**arguments),
+            policy,
+        )
+        objects.extend(response.get("Contents", []))
+        token = response.get("NextContinuationToken")
+        if not response.get("IsTruncated") or not token:
+            return objects
+
+
+def get_object_bytes(
+    client: Any, bucket: str, key: str, max_bytes: int, retry: S3Retry | None = None
+) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the object (one past the limit, to tell it is over), the
+    request and the body read retried together: a body that stalls or breaks mid-read is fetched again."""
+    policy = retry or retry_policy(client)
+
+    def fetch() -> bytes:
+        body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
+        try:  # not ``with body``: that yields urllib3's raw stream, whose errors botocore does not wrap
+            return body.read(max_bytes + 1)
+        finally:
+            body.close()
+
+    return with_retries(f"reading s3://{bucket}/{key}", fetch, policy)
+
+
+def put_object_bytes(
+    client: Any, bucket: str, key: str, data: bytes, content_type: str, retry: S3Retry | None = None
+) -> None:
+    """Write one object, retried like a read (a repeated PUT of the same bytes is harmless)."""
+    with_retries(
+        f"writing s3://{bucket}/{key}",
+        lambda: client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type),
+        retry or retry_policy(client),
+    )
+
+
+def read_s3_upload(
+    location: str, limits: UploadLimits, s3_client: Any | None = None, retry: S3Retry | None = None
+) -> UploadFiles:
     bucket, prefix = parse_s3_url(location)
-    client = s3_client or make_s3_client()
+    client = s3_client or make_s3_client(retry=retry)
+    policy = retry or retry_policy(client)
     try:
-        objects = list_upload_objects(client, bucket, prefix)
-    except (BotoCoreError, ClientError) as error:
-        raise UploadUnreadable("upload_unreadable", f"{location}: cannot list ({error})") from None
+        objects = list_upload_objects(client, bucket, prefix, policy)
+    except S3RequestFailed as failed:
+        raise UploadUnreadable("upload_unreadable", f"{location}: cannot list the upload: {failed}") from None
     if not objects:
         raise UploadUnreadable("upload_not_found", f"{location}: no objects under this prefix")
     members = [
@@ -53,13 +235,10 @@ def read_s3_upload(location: str, limits: UploadLimits, s3_client: Any | None = 
 
     def read_object(member: Member, max_bytes: int) -> bytes:
         try:
-            response = client.get_object(
-                Bucket=bucket, Key=prefix + member.path, Range=f"bytes=0-{max_bytes}"
-            )
-            return response["Body"].read(max_bytes + 1)
-        except (BotoCoreError, ClientError) as error:
+            return get_object_bytes(client, bucket, prefix + member.path, max_bytes, policy)
+        except S3RequestFailed as failed:
             raise UploadUnreadable(
-                "upload_unreadable", f"{location}: cannot read {member.path!r} ({error})"
+                "upload_unreadable", f"{location}: cannot read {member.path!r}: {failed}"
             ) from None
 
     return collect_members(location, members, limits, read_object)
