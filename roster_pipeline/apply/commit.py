@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows, json_where
 from roster_pipeline.apply.lock import lock_tenant
-from roster_pipeline.apply.runs import COMMITTED, find_run, mark_run, record_run
+from roster_pipeline.apply.ownership import foreign_rows
+from roster_pipeline.apply.runs import COMMITTED, RUNS, find_run, mark_run, record_run
 from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
@@ -54,11 +55,32 @@ def apply_plan(
         lock_tenant(connection, plan.tenant)
         tenant = find_tenant(connection, plan.tenant)
         if current_fingerprint(connection, tenant) != plan.fingerprint:
-            raise StalePlan("stale plan: the roster changed since this plan was made; re-run the dry run")
+            raise StalePlan(
+                "stale plan: the roster changed since this plan was made; re-run the dry run"
+                + _last_commit(connection, tenant)
+            )
+        foreign = foreign_rows(connection, tenant.id, plan)
+        if foreign:
+            named = ", ".join(f"{count} {table}" for table, count in foreign.items())
+            raise PlanRefused(
+                f"the plan names rows that are not {tenant.key}'s ({named}); nothing was applied"
+            )
         counts = applied_counts(plan)
         _record_commit(connection, tenant, plan, run_id, counts, allow_large_changes, upload, plan_location)
         write_plan(connection, tenant, plan, run_id, datetime.now(UTC))
     return counts
+
+
+def _last_commit(connection: Connection, tenant: Tenant) -> str:
+    """Which run changed the roster last, so a refused plan names the import it raced with."""
+    query = (
+        select(RUNS.c.id, RUNS.c.committed_at)
+        .where(RUNS.c.district_id == tenant.id, RUNS.c.status == COMMITTED)
+        .order_by(RUNS.c.committed_at.desc())
+        .limit(1)
+    )
+    last = connection.execute(query).first()
+    return f" (last change: run {last.id} committed at {last.committed_at:%Y-%m-%d %H:%M:%S})" if last else ""
 
 
 def applied_counts(plan: StagedPlan) -> dict[str, dict[str, int]]:

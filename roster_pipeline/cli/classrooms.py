@@ -16,6 +16,7 @@ from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engin
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import run_classroom_ids, suggest_classroom_ids
 from roster_pipeline.plan.classroom_ids import ClassroomIdsRefused
+from roster_pipeline.reports.escaping import unescape_formulas
 from roster_pipeline.reports.writer import csv_bytes
 from roster_pipeline.upload.s3 import make_s3_client
 
@@ -63,7 +64,10 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 def run_accept(args: argparse.Namespace) -> int:
     try:
-        suggestions = pd.read_csv(args.suggestions, dtype={"class_sis_id": str})
+        # The CSV was written formula-escaped: an SIS ID such as "-c1" reads back as "'-c1".
+        suggestions = unescape_formulas(
+            pd.read_csv(args.suggestions, dtype={"class_sis_id": str}), ["class_sis_id"]
+        )
         accepted = suggestions[suggestions["score"] >= args.min_score]
         run_id, _, message, plan = run_classroom_ids(
             engine_for(args),

@@ -18,9 +18,10 @@ from roster_pipeline.apply.runs import REJECTED, UnknownRun, list_runs
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE
 from roster_pipeline.cli.options import NoRosterSchema, add_runtime_options, data_dir_for, engine_for
 from roster_pipeline.cli.table import render_table
-from roster_pipeline.import_run import ImportOutcome, apply_reviewed_run, run_import
+from roster_pipeline.import_run import CommitFailed, ImportOutcome, apply_reviewed_run, run_import
 from roster_pipeline.plan.staged_plan import StagedPlan
 from roster_pipeline.plan.thresholds import load_threshold_settings
+from roster_pipeline.redaction import hide_password
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.roster.tenants import UnknownTenant
 from roster_pipeline.upload.errors import UploadUnreadable
@@ -30,6 +31,7 @@ from roster_pipeline.validation.settings import load_reader_settings
 SHOWN_ISSUES = 20
 CANNOT_RUN = (
     UploadUnreadable,
+    CommitFailed,
     UnknownTenant,
     UnknownRun,
     NoRosterSchema,
@@ -184,5 +186,5 @@ def rejected(reason: object) -> int:
 
 def cannot_run(error: Exception) -> int:
     reason = error.reason if isinstance(error, UploadUnreadable) else str(error).splitlines()[0]
-    print(f"cannot run: {reason}", file=sys.stderr)
+    print(f"cannot run: {hide_password(reason)}", file=sys.stderr)
     return EXIT_UNREADABLE

@@ -16,6 +16,7 @@ from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engin
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import merge_candidates_of, run_archive_students, run_student_merges
 from roster_pipeline.plan.student_merges import MergeRefused
+from roster_pipeline.reports.escaping import unescape_formulas
 from roster_pipeline.reports.writer import csv_bytes
 
 
@@ -73,7 +74,8 @@ def run_candidates_command(args: argparse.Namespace) -> int:
 
 def run_merge_command(args: argparse.Namespace) -> int:
     try:
-        pairs = pd.read_csv(args.pairs, dtype={"student_key": str})
+        # The CSV was written formula-escaped: an SIS ID such as "-001" reads back as "'-001".
+        pairs = unescape_formulas(pd.read_csv(args.pairs, dtype={"student_key": str}), ["student_key"])
         pairs = pairs[pairs["score"] >= args.min_score][["student_key", "existing_id"]]
         run_id, status, message, plan = run_student_merges(
             engine_for(args), args.tenant, data_dir_for(args), pairs, commit=args.commit

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from roster_pipeline.upload.s3 import list_upload_objects
+from roster_pipeline.upload.s3 import get_object_bytes, list_upload_objects
 
 READY_MARKER = "_READY"
 MANIFEST = "manifest.csv"
 TENANT_PATTERN = re.compile(r"(district|school)-[0-9A-Za-z._\-]{1,64}")
-UPLOAD_ID_PATTERN = re.compile(r"[0-9A-Za-z._\-]{1,128}")
+# Not "." or "..": the upload id names the results folder and the run, where either would read as a path.
+UPLOAD_ID_PATTERN = re.compile(r"(?!\.+$)[0-9A-Za-z._\-]{1,128}")
 MAX_MARKER_BYTES = 1024
 
 
@@ -77,8 +78,38 @@ def complete_uploads(client: Any, bucket: str, drop_prefix: str) -> tuple[list[D
 
 
 def _marker_says_commit(client: Any, bucket: str, key: str) -> bool:
-    body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_MARKER_BYTES - 1}")["Body"].read()
+    body = get_object_bytes(client, bucket, key, MAX_MARKER_BYTES - 1)  # at most MAX_MARKER_BYTES
     settings = dict(
         line.split("=", 1) for line in body.decode("utf-8", "replace").splitlines() if "=" in line
     )
     return settings.get("mode", "").strip().lower() == "commit"
+
+
+class UploadOfAnotherTenant(ValueError):
+    """A run was configured to read an upload its tenant partition may not read."""
+
+
+def check_upload_location(location: str, tenant: str, bucket: str, drop_prefix: str) -> None:
+    """A run for ``tenant`` reads only ``s3://<bucket>/<drop-prefix>/<tenant>/<upload-id>/`` of the drop
+    bucket, whatever its config says: never another tenant's folder, the results folders, or a path
+    with "." or ".." segments (S3 keys are literal, but other tools may resolve them). Locations outside
+    the drop bucket (a local folder, another bucket) are the operator's explicit choice and pass."""
+    if not location.startswith("s3://"):
+        return
+    if location != location.strip() or "\\" in location:
+        raise UploadOfAnotherTenant(f"{location!r} is not a plain S3 address")
+    if not location.startswith(f"s3://{bucket}/") and location != f"s3://{bucket}":
+        return
+    base = f"{drop_prefix.strip('/')}/" if drop_prefix.strip("/") else ""
+    rest = location[len(f"s3://{bucket}/") :]
+    parts = rest.removeprefix(base).removesuffix("/").split("/") if rest.startswith(base) else []
+    if (
+        len(parts) != 2
+        or parts[0] != tenant
+        or not TENANT_PATTERN.fullmatch(parts[0])
+        or not UPLOAD_ID_PATTERN.fullmatch(parts[1])
+    ):
+        raise UploadOfAnotherTenant(
+            f"{location} is not an upload of {tenant}: a run for {tenant} reads only "
+            f"s3://{bucket}/{base}{tenant}/<upload-id>/"
+        )

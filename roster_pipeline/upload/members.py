@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -102,7 +104,16 @@ def _is_noise(path: str) -> bool:
 
 
 def is_safe_member_path(path: str) -> bool:
-    """A member path is safe when it stays inside the upload: relative, no '..', no drive letters."""
+    """A member path is safe when it stays inside the upload: relative, no '..', no drive letters,
+    and no control characters (a NUL or a newline in a name would reach results, logs and S3 keys).
+    It must stay safe as another tool may read it: URL-decoded ("%2e%2e") and with look-alike
+    characters folded (NFKC: "．．／" is "../")."""
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in path):
+        return False
+    return all(_stays_inside(form) for form in {path, unquote(path), unicodedata.normalize("NFKC", path)})
+
+
+def _stays_inside(path: str) -> bool:
     if not path or path.startswith(("/", "\\")) or "\\" in path or ":" in path.split("/")[0]:
         return False
     normal = posixpath.normpath(path)
