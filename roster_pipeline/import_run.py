@@ -2,7 +2,7 @@
 match, plan (saved for review), then commit or stop as a dry run, and write the results.
 
 A run's artefacts live under ``<data_dir>/runs/<run_id>/``: ``plan/`` (Parquet + summary.json) and
-``results/`` (the per-file results CSVs).
+``results/`` (the per-file results CSVs). ``data_dir`` is a local folder or an S3 prefix (``Folder``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from roster_pipeline.apply.commit import PlanRefused, apply_plan
+from roster_pipeline.apply.commit import PlanRefused, applied_counts, apply_plan
 from roster_pipeline.apply.runs import (
     ARCHIVE_STUDENTS,
     CLASSROOM_IDS,
@@ -27,6 +28,7 @@ from roster_pipeline.apply.runs import (
     new_run_id,
     record_run,
 )
+from roster_pipeline.folders import Folder, folder_near
 from roster_pipeline.matching.classroom_suggestions import SUGGESTION_COLUMNS, suggest_classrooms
 from roster_pipeline.matching.incoming import SKIP_CODES, incoming_roster
 from roster_pipeline.matching.schools import SchoolMatcher
@@ -34,18 +36,25 @@ from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
-from roster_pipeline.plan.storage import load_plan, save_plan
+from roster_pipeline.plan.storage import SUMMARY, load_plan, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.reports.writer import csv_bytes, results_files, write_files
-from roster_pipeline.roster.snapshot import RosterSnapshot, read_snapshot
+from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, RosterSnapshot, read_snapshot, read_table
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 from roster_pipeline.upload.members import UploadFiles
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.scope import UploadContext
 from roster_pipeline.validation.settings import ReaderSettings
 from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
+
+COMMIT_STARTED = "commit started: nothing is applied unless this run becomes COMMITTED"
+
+
+class CommitFailed(RuntimeError):
+    """The commit broke off (connection lost, database down): nothing was applied (the message says
+    so only once the run record confirms it), and the run stays a dry run that can be applied again."""
 
 
 @dataclass
@@ -64,31 +73,52 @@ class ImportOutcome:
         return self.status == REJECTED
 
 
-def run_folder(data_dir: Path, run_id: str) -> Path:
+def run_folder(data_dir: Folder, run_id: str) -> Folder:
     return data_dir / "runs" / run_id
+
+
+# The snapshot tables validation looks at (not the links: enrollments, guardians, attributes).
+CONTEXT_TABLES = ("schools", "classrooms", "students", "staff")
 
 
 def upload_context(snapshot: RosterSnapshot) -> UploadContext:
     """What validation needs from the roster: the tenant's School IDs and the SIS IDs it already has
     (so a delta file may refer to them)."""
-    schools = SchoolMatcher(snapshot.schools, snapshot.tenant.scope)
+    return _context(snapshot.tenant, snapshot.tables())
+
+
+def load_upload_context(engine: Engine, tenant_key: str) -> UploadContext:
+    """``upload_context`` from the few tables it needs, for a step that validates but does not match
+    (the Dagster import reads the whole snapshot once, in the matching step)."""
+    with engine.connect() as connection:
+        tenant = find_tenant(connection, tenant_key)
+        tables = {name: read_table(connection, SNAPSHOT_TABLES[name], tenant.id) for name in CONTEXT_TABLES}
+    return _context(tenant, tables)
+
+
+def load_tenant(engine: Engine, tenant_key: str) -> Tenant:
+    with engine.connect() as connection:
+        return find_tenant(connection, tenant_key)
+
+
+def _context(tenant: Tenant, tables: dict[str, pd.DataFrame]) -> UploadContext:
+    schools = SchoolMatcher(tables["schools"], tenant.scope)
 
     def ids(frame: pd.DataFrame) -> frozenset[str]:
         return frozenset(frame.loc[frame["sis_id"] != "", "sis_id"])
 
-    students = ids(snapshot.students)
+    students = ids(tables["students"])
+    known = tables["schools"]
     return UploadContext(
-        scope=snapshot.tenant.scope,
+        scope=tenant.scope,
         school_ids=schools.known_school_ids,
-        existing_user_ids=students | ids(snapshot.staff) | ids(snapshot.guardians),
+        # The users an enrollment may name: guardians are never enrolled (were they here, an enrollment
+        # of one would be committed with nobody in it).
+        existing_user_ids=students | ids(tables["staff"]),
         existing_student_ids=students,
-        existing_class_ids=ids(snapshot.classrooms),
+        existing_class_ids=ids(tables["classrooms"]),
         school_ids_from_roster=True,
-        schools_without_id=tuple(
-            snapshot.schools.loc[
-                (snapshot.schools["school_id"] == "") & snapshot.schools["archived_at"].isna(), "name"
-            ]
-        ),
+        schools_without_id=tuple(known.loc[(known["school_id"] == "") & known["archived_at"].isna(), "name"]),
     )
 
 
@@ -110,13 +140,15 @@ def run_import(
     folder = run_folder(data_dir, run_id)
     snapshot = load_snapshot(engine, tenant_key)
     reader = reader or ReaderSettings()
-    files = read_upload(location, reader.limits, s3_client=s3_client)
-    validated = validate_for_roster(files, snapshot, reader)
+    # The upload's bytes are let go once parsed: at a million students they are a gigabyte.
+    validated = validate_for_roster(
+        read_upload(location, reader.limits, s3_client=s3_client), snapshot, reader
+    )
     plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
     if plan is not None:
         save_plan(plan, folder / "plan")
     status, message = settle_run(
-        engine, snapshot.tenant, run_id, location, validated, plan, folder, commit, allow_large_changes
+        engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
     )
     files = import_results(validated, plan)
     suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
@@ -144,13 +176,14 @@ def settle_run(
     tenant: Tenant,
     run_id: str,
     location: str,
-    validated: ValidatedUpload,
     plan: StagedPlan | None,
-    folder: Path,
+    folder: Folder,
     commit: bool,
     allow_large_changes: bool,
 ) -> tuple[str, str]:
-    """Record the run and decide it: rejected (errors, thresholds), a dry run, or committed."""
+    """Record the run and decide it: rejected (errors, thresholds: no plan means the upload had
+    errors), a dry run, or committed. The commit re-checks the roster's fingerprint against the plan's,
+    so a plan built on an older state is refused, however long ago it was staged."""
     if plan is None:
         message = "rejected: the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
@@ -159,8 +192,15 @@ def settle_run(
     if len(plan.exceeded) and not allow_large_changes:
         status = REJECTED
         message = "rejected: " + "; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)"
-    _record(engine, tenant, run_id, status, location, plan, folder / "plan", message, allow_large_changes)
-    if commit and status == DRY_RUN:
+    if not (folder / "plan" / SUMMARY).exists():
+        # A Dagster run re-executed from failure did not stage its plan: it loaded the one an earlier
+        # attempt staged under that run's folder. The run record points at its own folder: copy it there.
+        save_plan(plan, folder / "plan")
+    committing = commit and status == DRY_RUN
+    # What the record says if the process dies mid-commit (the commit itself marks it COMMITTED).
+    recorded = COMMIT_STARTED if committing else message
+    _record(engine, tenant, run_id, status, location, plan, folder / "plan", recorded, allow_large_changes)
+    if committing:
         status, message = _commit(engine, plan, run_id, allow_large_changes)
     return status, message
 
@@ -185,7 +225,7 @@ def classroom_suggestions(snapshot: RosterSnapshot, validated: ValidatedUpload) 
 def run_archive_students(
     engine: Engine,
     tenant_key: str,
-    data_dir: Path,
+    data_dir: Folder,
     school_ids: list[str] | None = None,
     *,
     commit: bool = False,
@@ -211,7 +251,7 @@ def suggest_classroom_ids(engine: Engine, tenant_key: str, location: str, s3_cli
 def run_classroom_ids(
     engine: Engine,
     tenant_key: str,
-    data_dir: Path,
+    data_dir: Folder,
     accepted: pd.DataFrame,
     *,
     archive_unmatched: bool = False,
@@ -224,7 +264,7 @@ def run_classroom_ids(
 
 
 def run_student_merges(
-    engine: Engine, tenant_key: str, data_dir: Path, pairs: pd.DataFrame, *, commit: bool = False
+    engine: Engine, tenant_key: str, data_dir: Folder, pairs: pd.DataFrame, *, commit: bool = False
 ) -> tuple[str, str, str, StagedPlan]:
     """Stage merging each hand-made duplicate into its SIS student (reviewed merge candidates)."""
     snapshot = load_snapshot(engine, tenant_key)
@@ -232,20 +272,26 @@ def run_student_merges(
     return run_operation(engine, snapshot, plan, data_dir, MERGE_STUDENTS, "merge students", commit)
 
 
-def merge_candidates_of(engine: Engine, run_id: str) -> pd.DataFrame:
-    """The review queue a run's plan found: both students, score and reasons."""
+def merge_candidates_of(
+    engine: Engine, run_id: str, data_dir: Folder | None = None, tenant_key: str | None = None
+) -> pd.DataFrame:
+    """The review queue a run's plan found: both students, score and reasons (a plan in S3 is read
+    with ``data_dir``'s S3 client). With ``tenant_key``, only that tenant's runs: a merge job for one
+    tenant never reads another's candidates (their students' names and birth dates)."""
     with engine.connect() as connection:
         run = find_run(connection, run_id)
+    if tenant_key is not None and run["tenant"] != tenant_key:
+        raise PlanRefused(f"run {run_id} is not a run of {tenant_key}")
     if not run["plan_location"]:
         raise PlanRefused(f"run {run_id} has no saved plan")
-    return load_plan(Path(run["plan_location"])).merge_candidates
+    return load_plan(folder_near(run["plan_location"], data_dir)).merge_candidates
 
 
 def run_operation(
     engine: Engine,
     snapshot: RosterSnapshot,
     plan: StagedPlan,
-    data_dir: Path,
+    data_dir: Folder,
     kind: str,
     description: str,
     commit: bool,
@@ -264,14 +310,17 @@ def run_operation(
 
 
 def apply_reviewed_run(
-    engine: Engine, run_id: str, data_dir: Path, *, allow_large_changes: bool = False
+    engine: Engine, run_id: str, data_dir: Folder, *, allow_large_changes: bool = False
 ) -> tuple[str, str, StagedPlan]:
-    """Commit a dry run's saved plan exactly as reviewed (refused if the roster changed since)."""
+    """Commit a dry run's saved plan exactly as reviewed (refused if the roster changed since); a plan
+    saved in S3 is read with ``data_dir``'s S3 client."""
     with engine.connect() as connection:
         run = find_run(connection, run_id)
     if run["status"] not in (DRY_RUN, REJECTED) or not run["plan_location"]:
         raise PlanRefused(f"run {run_id} is {run['status']}: only a dry run with a saved plan can be applied")
-    plan = load_plan(Path(run["plan_location"]))
+    plan = load_plan(folder_near(run["plan_location"], data_dir))
+    if plan.tenant != run["tenant"]:
+        raise PlanRefused(f"run {run_id} is a run of {run['tenant']}, its saved plan is not")
     status, message = _commit(engine, plan, run_id, allow_large_changes)
     return status, message, plan
 
@@ -283,8 +332,35 @@ def _commit(engine: Engine, plan: StagedPlan, run_id: str, allow_large_changes: 
         with engine.begin() as connection:
             mark_run(connection, run_id, REJECTED, f"rejected: {refused.reason}")
         return REJECTED, f"rejected: {refused.reason}"
-    applied = sum(sum(by_action.values()) for by_action in counts.values())
-    return COMMITTED, f"applied: {applied} changes"
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:  # COPY raises the driver's own
+        return _after_failed_commit(engine, plan, run_id, error)
+    return COMMITTED, _applied(counts)
+
+
+def _applied(counts: dict[str, dict[str, int]]) -> str:
+    return f"applied: {sum(sum(by_action.values()) for by_action in counts.values())} changes"
+
+
+def _after_failed_commit(engine: Engine, plan: StagedPlan, run_id: str, error: Exception) -> tuple[str, str]:
+    """The commit raised. Its transaction either committed whole or not at all, and the run record,
+    marked COMMITTED inside that same transaction, says which (a connection lost while COMMIT was on
+    its way may have committed). Not applied: say so on the run, which stays a dry run, and raise."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    try:
+        with engine.begin() as connection:
+            run = find_run(connection, run_id)
+            if run["status"] == COMMITTED:
+                return COMMITTED, _applied(applied_counts(plan)) + f" (the connection then failed: {reason})"
+            mark_run(connection, run_id, run["status"], f"commit failed: {reason}; nothing was applied")
+    except SQLAlchemyError:
+        raise CommitFailed(
+            f"run {run_id}: the commit failed ({reason}) and the database cannot be reached to tell "
+            "whether it was applied: check the run's status before running it again"
+        ) from error
+    raise CommitFailed(
+        f"run {run_id}: the commit failed ({reason}); nothing was applied and the roster is as before: "
+        f"import again, or apply the dry run {run_id}"
+    ) from error
 
 
 def _record(
@@ -294,7 +370,7 @@ def _record(
     status: str,
     location: str,
     plan: StagedPlan | None,
-    plan_folder: Path | None,
+    plan_folder: Folder | None,
     message: str,
     allow_large_changes: bool,
     kind: str = IMPORT,

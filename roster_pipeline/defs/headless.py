@@ -2,11 +2,13 @@
 (`roster-pipeline demo --once`) and a smoke test of the whole code location without a daemon."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from dagster import DagsterInstance, build_sensor_context, materialize
 
 from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
 from roster_pipeline.defs.sensors import s3_drop_sensor
@@ -30,6 +32,7 @@ def run_sensor_once(
         "drop_bucket": drop_bucket,
         "roster_database": RosterDatabase(url=database_url),
         "artefacts": ArtefactStore(data_dir=data_dir),
+        "io_manager": RosterIOManager(location=str(Path(data_dir) / "dagster-io")),
     }
     instance = DagsterInstance.ephemeral()
     tick = s3_drop_sensor(build_sensor_context(instance=instance, resources={"drop_bucket": drop_bucket}))

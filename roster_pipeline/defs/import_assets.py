@@ -1,6 +1,12 @@
 """The import, one asset per step, per tenant partition. Each is a thin wrapper: load its inputs, call
 one library function, attach small metadata. A rejected upload flows through every step (as "nothing
 to do") so its results always materialize; only a crash fails the run.
+
+Values pass between steps through the IO manager (``io_manager.py``: Parquet + JSON, a folder or S3), so
+each step loads only what it uses: the upload's files are read back by validation alone (later steps
+take ``raw_upload`` as an ``UploadRef``, its address), and the roster snapshot is read once, by matching
+(validation reads only the tables it checks against; the commit's staleness check is the fingerprint
+apply compares).
 """
 
 import hashlib
@@ -26,19 +32,21 @@ from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterData
 from roster_pipeline.import_run import (
     import_results,
     load_snapshot,
+    load_tenant,
+    load_upload_context,
     run_folder,
     settle_run,
-    validate_for_roster,
 )
 from roster_pipeline.issues import Issue
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
-from roster_pipeline.plan.storage import save_plan
+from roster_pipeline.plan.storage import plan_files, write_plan_files
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import csv_bytes, write_files
+from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UPLOAD, UploadFiles
-from roster_pipeline.validation.validate import ValidatedUpload
+from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
 
 GROUP = "roster_import"
 
@@ -55,9 +63,16 @@ class CommitConfig(Config):
 
 
 @dataclass
-class RawUpload:
+class UploadRef:
+    """Which upload a run imports, for the steps that need its address but not its files."""
+
     tenant: str
     upload_id: str
+    location: str
+
+
+@dataclass
+class RawUpload(UploadRef):
     files: UploadFiles
 
 
@@ -75,6 +90,8 @@ class ImportDecision:
 def raw_upload(
     context: AssetExecutionContext, config: UploadConfig, drop_bucket: DropBucket
 ) -> Output[RawUpload]:
+    # Refused, not rejected: a run configured with another tenant's upload is a crash to alert on.
+    check_upload_location(config.upload, context.partition_key, drop_bucket.bucket, drop_bucket.drop_prefix)
     try:
         files = drop_bucket.read(config.upload)
     except UploadUnreadable as error:  # a rejection like any other: it gets its results too
@@ -94,7 +111,7 @@ def raw_upload(
     upload_id = PurePosixPath(config.upload.rstrip("/")).name
     context.log.info(f"read {len(listing)} files of upload {upload_id} for {context.partition_key}")
     return Output(
-        RawUpload(context.partition_key, upload_id, files),
+        RawUpload(context.partition_key, upload_id, config.upload, files),
         metadata={"upload": config.upload, "files": table(listing), "bytes": int(listing["bytes"].sum())},
     )
 
@@ -106,8 +123,9 @@ def raw_upload(
     check_specs=[AssetCheckSpec("no_validation_errors", asset="validated_roster")],
 )
 def validated_roster(context: AssetExecutionContext, raw_upload: RawUpload, roster_database: RosterDatabase):
-    snapshot = load_snapshot(roster_database.engine(), context.partition_key)
-    validated = validate_for_roster(raw_upload.files, snapshot)
+    validated = validate_upload(
+        raw_upload.files, load_upload_context(roster_database.engine(), context.partition_key)
+    )
     summary = upload_summary(validated)
     errors = int(summary["errors"].sum())
     yield Output(
@@ -140,7 +158,7 @@ def roster_matches(
 )
 def staged_plan(
     context: AssetExecutionContext,
-    raw_upload: RawUpload,
+    raw_upload: UploadRef,
     roster_matches: RosterMatches | None,
     artefacts: ArtefactStore,
     drop_bucket: DropBucket,
@@ -152,12 +170,11 @@ def staged_plan(
         )
         return
     plan = plan_from_matches(roster_matches)
-    location = save_plan(plan, run_folder(artefacts.path, context.run.run_id) / "plan")
+    files = plan_files(plan)
+    location = write_plan_files(files, run_folder(artefacts.path, context.run.run_id) / "plan")
     # Next to the upload's results, for analysts who work from the bucket.
     in_s3 = drop_bucket.write_results(
-        raw_upload.tenant,
-        raw_upload.upload_id,
-        {f"plan/{path.name}": path.read_bytes() for path in sorted(location.iterdir())},
+        raw_upload.tenant, raw_upload.upload_id, {f"plan/{name}": data for name, data in files.items()}
     )
     yield Output(
         plan,
@@ -186,20 +203,18 @@ def staged_plan(
 def import_commit(
     context: AssetExecutionContext,
     config: CommitConfig,
-    raw_upload: RawUpload,
-    validated_roster: ValidatedUpload,
+    raw_upload: UploadRef,
     staged_plan: StagedPlan | None,
     roster_database: RosterDatabase,
     artefacts: ArtefactStore,
 ) -> Output[ImportDecision]:
     engine = roster_database.engine()
-    snapshot = load_snapshot(engine, context.partition_key)
+    # No snapshot here: apply_plan refuses a plan whose fingerprint is not the roster's now.
     status, message = settle_run(
         engine,
-        snapshot.tenant,
+        load_tenant(engine, context.partition_key),
         context.run.run_id,
-        raw_upload.files.location,
-        validated_roster,
+        raw_upload.location,
         staged_plan,
         run_folder(artefacts.path, context.run.run_id),
         commit=not config.dry_run,
@@ -216,7 +231,7 @@ def import_commit(
 )
 def upload_results(
     context: AssetExecutionContext,
-    raw_upload: RawUpload,
+    raw_upload: UploadRef,
     validated_roster: ValidatedUpload,
     staged_plan: StagedPlan | None,
     import_commit: ImportDecision,
@@ -245,7 +260,7 @@ def upload_results(
 )
 def merge_review_queue(
     context: AssetExecutionContext,
-    raw_upload: RawUpload,
+    raw_upload: UploadRef,
     roster_matches: RosterMatches | None,
     staged_plan: StagedPlan | None,
     drop_bucket: DropBucket,

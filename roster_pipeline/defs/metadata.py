@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
+from roster_pipeline.redaction import hide_personal_values
+
 SAMPLE_CHANGES = 20
 
 
@@ -22,9 +24,12 @@ def table(frame: pd.DataFrame) -> MetadataValue:
 
 
 def sample_changes(changes: pd.DataFrame, per_entity: int = SAMPLE_CHANGES) -> MetadataValue:
-    """Up to ``per_entity`` changes of each entity as markdown."""
+    """Up to ``per_entity`` changes of each entity as markdown, personal values hidden (the event log
+    keeps metadata for good and every UI user sees every tenant; the full plan is in the tenant's
+    results folder)."""
     if changes.empty:
         return MetadataValue.md("No changes.")
+    changes = hide_personal_values(changes)
     parts = []
     for entity, rows in changes.groupby("entity", sort=False):
         shown = rows.head(per_entity)[["key", "action", "field", "old", "new", "file", "line"]]
@@ -33,7 +38,8 @@ def sample_changes(changes: pd.DataFrame, per_entity: int = SAMPLE_CHANGES) -> M
 
 
 def _markdown(frame: pd.DataFrame) -> str:
-    cells = frame.astype(str).replace({"<NA>": "", "nan": ""})
+    # Missing values (an archive has no file or line) are empty cells, whatever the column's dtype.
+    cells = frame.astype("string").fillna("").replace({"<NA>": "", "nan": ""})
     cells = cells.apply(lambda column: column.str.replace("|", "\\|", regex=False))
     header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
     return header + "\n" + "\n".join("| " + " | ".join(row) + " |" for row in cells.to_numpy().tolist())

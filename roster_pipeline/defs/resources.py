@@ -1,16 +1,16 @@
 """Resources: where uploads come from and results go (S3), the roster database, and where run
 artefacts (plans, results) are kept. Values come from the environment via EnvVar in definitions.py."""
 
-from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource
 from sqlalchemy import Engine
 
+from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import UploadFiles
-from roster_pipeline.upload.s3 import make_s3_client
+from roster_pipeline.upload.s3 import S3Retry, make_s3_client, put_object_bytes
 from roster_pipeline.upload.sources import read_upload
 
 
@@ -26,15 +26,30 @@ class UploadStorage(ConfigurableResource):
 
 class DropBucket(ConfigurableResource):
     """The S3 bucket districts drop uploads into (``<drop_prefix>/<tenant>/<upload-id>/``) and where
-    each upload's results CSVs are written (``<results_prefix>/<tenant>/<upload-id>/``)."""
+    each upload's results CSVs are written (``<results_prefix>/<tenant>/<upload-id>/``). Each S3 request
+    is retried with backoff (``s3_*`` settings, see ``S3Retry``) before the upload counts as unreadable."""
 
     bucket: str
     drop_prefix: str = "drop"
     results_prefix: str = "results"
     endpoint_url: str | None = None
+    s3_max_attempts: int = S3Retry.max_attempts
+    s3_base_delay_s: float = S3Retry.base_delay_s
+    s3_deadline_s: float = S3Retry.deadline_s
+    s3_connect_timeout_s: float = S3Retry.connect_timeout_s
+    s3_read_timeout_s: float = S3Retry.read_timeout_s
+
+    def retry(self) -> S3Retry:
+        return S3Retry(
+            max_attempts=self.s3_max_attempts,
+            base_delay_s=self.s3_base_delay_s,
+            deadline_s=self.s3_deadline_s,
+            connect_timeout_s=self.s3_connect_timeout_s,
+            read_timeout_s=self.s3_read_timeout_s,
+        )
 
     def client(self) -> Any:
-        return make_s3_client(self.endpoint_url)
+        return make_s3_client(self.endpoint_url, retry=self.retry())
 
     def read(self, location: str, limits: UploadLimits | None = None) -> UploadFiles:
         return read_upload(
@@ -47,7 +62,7 @@ class DropBucket(ConfigurableResource):
         client = self.client()
         for name, data in files.items():
             kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
-            client.put_object(Bucket=self.bucket, Key=prefix + name, Body=data, ContentType=kind)
+            put_object_bytes(client, self.bucket, prefix + name, data, kind)
         return [f"s3://{self.bucket}/{prefix}{name}" for name in files]
 
 
@@ -61,10 +76,14 @@ class RosterDatabase(ConfigurableResource):
 
 
 class ArtefactStore(ConfigurableResource):
-    """A folder for each run's saved plan and results (``runs/<run_id>/``)."""
+    """Where each run's saved plan and results go (``runs/<run_id>/``): the local ``data_dir``, or
+    ``location`` when set, a folder or ``s3://bucket/prefix``. Use S3 when runs' steps execute on
+    several machines: a reviewed dry run is committed later by another run, wherever that runs."""
 
     data_dir: str = "data"
+    location: str | None = None
+    s3_endpoint_url: str | None = None
 
     @property
-    def path(self) -> Path:
-        return Path(self.data_dir)
+    def path(self) -> Folder:
+        return open_folder(self.location or self.data_dir, endpoint_url=self.s3_endpoint_url)

@@ -17,6 +17,7 @@ from roster_pipeline.import_run import (
     suggest_classroom_ids,
 )
 from roster_pipeline.plan.staged_plan import StagedPlan
+from roster_pipeline.upload.drop_folder import check_upload_location
 
 
 class ArchiveStudentsConfig(Config):
@@ -72,6 +73,7 @@ def assign_classroom_ids(
     artefacts: ArtefactStore,
     drop_bucket: DropBucket,
 ) -> dict:
+    check_upload_location(config.upload, context.partition_key, drop_bucket.bucket, drop_bucket.drop_prefix)
     engine = roster_database.engine()
     client = drop_bucket.client() if config.upload.startswith("s3://") else None
     try:
@@ -99,7 +101,7 @@ def merge_duplicated_students(
     artefacts: ArtefactStore,
 ) -> dict:
     engine = roster_database.engine()
-    candidates = merge_candidates_of(engine, config.run_id)
+    candidates = merge_candidates_of(engine, config.run_id, artefacts.path, context.partition_key)
     pairs = candidates[candidates["score"] >= config.min_score][["student_key", "existing_id"]]
     run_id, status, message, plan = run_student_merges(
         engine, context.partition_key, artefacts.path, pairs, commit=not config.dry_run

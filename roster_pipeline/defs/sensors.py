@@ -1,6 +1,8 @@
 """Sensors: the S3 drop folder starts one run per complete upload; failed runs raise an alert."""
 
+import http.client
 import json
+import urllib.error
 import urllib.request
 
 from dagster import (
@@ -17,6 +19,7 @@ from dagster import (
 from roster_pipeline.defs.jobs import import_upload_job
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import DropBucket
+from roster_pipeline.redaction import hide_password, webhook_label
 from roster_pipeline.upload.drop_folder import DropUpload, complete_uploads
 
 ALERT_TIMEOUT_S = 10
@@ -28,13 +31,31 @@ class AlertWebhook(ConfigurableResource):
     url: str | None = None
 
     def post(self, document: dict) -> None:
+        """Errors name the webhook by its host only: its path is its token, and urllib's messages
+        (an unknown URL type, an invalid URL) would quote it into the sensor's tick log."""
         if not self.url:
             return
-        request = urllib.request.Request(
-            self.url, data=json.dumps(document).encode(), headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=ALERT_TIMEOUT_S):
-            pass
+        try:
+            request = urllib.request.Request(
+                self.url, data=json.dumps(document).encode(), headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=ALERT_TIMEOUT_S):
+                pass
+        except (ValueError, OSError, http.client.HTTPException) as error:
+            raise AlertNotSent(f"alert to {webhook_label(self.url)} not sent: {_why(error)}") from None
+
+
+class AlertNotSent(RuntimeError):
+    pass
+
+
+def _why(error: Exception) -> str:
+    """What went wrong without the URL: an HTTP status, a socket error, or the error's type."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, OSError):
+        return f"{type(error.reason).__name__} {error.reason.strerror or ''}".strip()
+    return type(error).__name__
 
 
 def run_request(upload: DropUpload) -> RunRequest:
@@ -83,7 +104,7 @@ def import_failure_alert(context: RunFailureSensorContext, alert_webhook: AlertW
         "job": run.job_name,
         "tenant": run.tags.get("roster/tenant") or run.tags.get("dagster/partition"),
         "upload": run.tags.get("roster/upload"),
-        "error": context.failure_event.message,
+        "error": hide_password(context.failure_event.message or ""),
     }
-    context.log.error(f"ALERT: run {run.run_id} of {run.job_name} failed: {context.failure_event.message}")
+    context.log.error(f"ALERT: run {run.run_id} of {run.job_name} failed: {document['error']}")
     alert_webhook.post(document)

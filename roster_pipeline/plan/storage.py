@@ -4,15 +4,19 @@
 <folder>/changes.parquet        every change: entity, key, action, field, old, new, file, line
 <folder>/<entity>.parquet       the full per-entity plan that apply commits
 <folder>/thresholds.parquet, rekeys.parquet, merge_candidates.parquet
+
+The folder is a local ``Path`` or an ``S3Folder`` (see ``roster_pipeline.folders``).
 """
 
 from __future__ import annotations
 
+import io
 import json
-from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from roster_pipeline.folders import Folder, parquet_bytes, read_frame
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.plan.staged_plan import StagedPlan
 
@@ -20,13 +24,14 @@ SUMMARY = "summary.json"
 TABLES = ("thresholds", "rekeys", "merge_candidates")
 
 
-def save_plan(plan: StagedPlan, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in plan.entities.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-    for name in TABLES:
-        getattr(plan, name).to_parquet(folder / f"{name}.parquet", index=False)
-    plan.changes().to_parquet(folder / "changes.parquet", index=False)
+def plan_files(plan: StagedPlan, *, review: bool = True) -> dict[str, bytes]:
+    """Every file of a saved plan by name, ``summary.json`` last; made once, written wherever the plan
+    goes (the run's folder, next to the upload's results). ``review=False`` leaves out
+    changes.parquet, the reviewer's file, which loading the plan does not need."""
+    files = {f"{name}.parquet": parquet_bytes(frame, index=False) for name, frame in plan.entities.items()}
+    files |= {f"{name}.parquet": parquet_bytes(getattr(plan, name), index=False) for name in TABLES}
+    if review:
+        files["changes.parquet"] = changes_parquet(plan)
     summary = {
         "tenant": plan.tenant,
         "fingerprint": plan.fingerprint,
@@ -37,17 +42,43 @@ def save_plan(plan: StagedPlan, folder: Path) -> Path:
         "rekeys": len(plan.rekeys),
         "merge_candidates": len(plan.merge_candidates),
     }
-    (folder / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    files[SUMMARY] = (json.dumps(summary, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def changes_parquet(plan: StagedPlan) -> bytes:
+    """``changes.parquet`` written a part at a time: only one part's rows are held as a frame."""
+    buffer = io.BytesIO()
+    writer = None
+    for part in plan.change_parts():
+        table = pa.Table.from_pandas(part, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(buffer, table.schema)
+        writer.write_table(table.cast(writer.schema))
+    if writer is None:
+        return parquet_bytes(plan.changes(), index=False)
+    writer.close()
+    return buffer.getvalue()
+
+
+def save_plan(plan: StagedPlan, folder: Folder, *, review: bool = True) -> Folder:
+    return write_plan_files(plan_files(plan, review=review), folder)
+
+
+def write_plan_files(files: dict[str, bytes], folder: Folder) -> Folder:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():  # the summary last: a folder without it holds no whole plan
+        (folder / name).write_bytes(data)
     return folder
 
 
-def load_plan(folder: Path) -> StagedPlan:
-    summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+def load_plan(folder: Folder) -> StagedPlan:
+    summary = json.loads((folder / SUMMARY).read_bytes())
+    tables = {name: read_frame(folder / f"{name}.parquet") for name in TABLES}
     return StagedPlan(
         tenant=summary["tenant"],
         fingerprint=summary["fingerprint"],
-        entities={name: pd.read_parquet(folder / f"{name}.parquet") for name in ENTITIES},
+        entities={name: read_frame(folder / f"{name}.parquet") for name in ENTITIES},
         covered_schools=summary["covered_schools"],
         created_at=summary["created_at"],
         **tables,

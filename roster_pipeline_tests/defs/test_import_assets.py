@@ -8,6 +8,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run, rollback_import_run
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
@@ -34,6 +35,7 @@ def setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
         "drop_bucket": DropBucket(bucket=bucket, endpoint_url=s3_endpoint),
         "roster_database": RosterDatabase(url=str(engine.url)),
         "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
+        "io_manager": RosterIOManager(location=str(tmp_path / "io")),
     }
     return engine, instance, resources
 

@@ -1,0 +1,55 @@
+"""How the import's steps hand values to each other: saved as Parquet frames plus one small JSON
+document (``roster_pipeline.intermediates``), never pickled, under a local folder or an S3 prefix.
+
+With an S3 ``location`` no step relies on a disk another step wrote: each can run on its own machine
+(Celery workers, Kubernetes pods). Asset outputs are stored per asset and partition
+(``<location>/<asset>/<tenant>/``, the latest materialization, as Dagster's own IO managers do); op
+outputs per run and step. An input typed with a dataclass that the stored value's class derives from
+loads only that part (``raw_upload: UploadRef`` reads the upload's address, not its files).
+"""
+
+import time
+from typing import Any
+
+from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
+
+from roster_pipeline.folders import Folder, open_folder
+from roster_pipeline.intermediates import load_value, save_value
+
+
+class RosterIOManager(ConfigurableIOManager):
+    """Step values as Parquet + JSON under ``location``: a folder, or ``s3://bucket/prefix``
+    (``s3_endpoint_url`` for an S3-compatible server)."""
+
+    location: str = "data/dagster-io"
+    s3_endpoint_url: str | None = None
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        folder = self._folder(context)
+        started = time.perf_counter()
+        size = save_value(obj, folder)
+        context.add_output_metadata(
+            {
+                "stored_at": MetadataValue.path(str(folder)),
+                "stored_bytes": size,
+                "store_seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+
+    def load_input(self, context: InputContext) -> Any:
+        wanted = context.dagster_type.typing_type
+        started = time.perf_counter()
+        value = load_value(self._folder(context), as_type=wanted if isinstance(wanted, type) else None)
+        context.add_input_metadata({"load_seconds": round(time.perf_counter() - started, 3)})
+        return value
+
+    def _folder(self, context: InputContext | OutputContext) -> Folder:
+        """``<location>/<asset key>/<partition>``, or ``<location>/runs/<run>/<step>/<output>``."""
+        if context.has_asset_key:
+            parts = context.get_asset_identifier()
+        else:
+            parts = ["runs", *context.get_identifier()]
+        root = open_folder(self.location, endpoint_url=self.s3_endpoint_url)
+        for part in parts:
+            root = root / part
+        return root

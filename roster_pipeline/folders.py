@@ -1,0 +1,176 @@
+"""Where saved artefacts live: a local folder (a ``Path``) or an S3 prefix (an ``S3Folder``), used alike.
+
+Plans, results and the Dagster steps' stored values are written and read through the few calls both
+kinds share (``/``, ``write_bytes``, ``read_bytes``, ``iterdir``, ``exists``, ``mkdir``, ``str``), so the
+same code keeps them on one machine's disk or, when steps run on several machines, in S3 where every
+step can reach them. Parquet goes through ``write_frame`` and ``read_frame``.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+S3_SCHEME = "s3://"
+
+
+class S3Folder:
+    """An S3 prefix that behaves like the parts of ``Path`` the artefact code uses. Nothing is
+    created by ``mkdir``: S3 has no folders, an object's key holds its whole path."""
+
+    def __init__(self, client: Any, bucket: str, key: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.key = key.strip("/")
+
+    def __truediv__(self, name: str) -> S3Folder:
+        return S3Folder(self.client, self.bucket, f"{self.key}/{name}" if self.key else name)
+
+    def __str__(self) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.key}"
+
+    def __repr__(self) -> str:
+        return f"S3Folder({self})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, S3Folder) and (other.bucket, other.key) == (self.bucket, self.key)
+
+    def __hash__(self) -> int:
+        return hash((self.bucket, self.key))
+
+    def __lt__(self, other: S3Folder) -> bool:
+        return (self.bucket, self.key) < (other.bucket, other.key)
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.key).name
+
+    def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
+        """Nothing to do (kept so code written for ``Path`` runs unchanged)."""
+
+    def write_bytes(self, data: bytes) -> int:
+        self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data)
+        return len(data)
+
+    def read_bytes(self) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
+
+    def write_text(self, text: str, encoding: str = "utf-8") -> int:
+        return self.write_bytes(text.encode(encoding))
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.read_bytes().decode(encoding)
+
+    def exists(self) -> bool:
+        """True for an object with this key, or for a prefix with objects under it."""
+        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key, MaxKeys=2)
+        return any(
+            item["Key"] == self.key or item["Key"].startswith(self.key + "/") for item in _contents(listed)
+        )
+
+    def iterdir(self) -> Iterator[S3Folder]:
+        """The objects and sub-prefixes directly under this prefix."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = self.key + "/" if self.key else ""
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                yield S3Folder(self.client, self.bucket, common["Prefix"])
+            for item in page.get("Contents", []):
+                yield S3Folder(self.client, self.bucket, item["Key"])
+
+    def object_keys(self) -> list[str]:
+        """Every object key under this prefix, at any depth."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        prefix = self.key + "/" if self.key else ""
+        return [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for item in _contents(page)
+        ]
+
+
+Folder = Path | S3Folder
+
+
+def open_folder(
+    location: str | Path, s3_client: Any | None = None, endpoint_url: str | None = None
+) -> Folder:
+    """``s3://bucket/prefix`` as an ``S3Folder`` (with this client, or one for ``endpoint_url``),
+    anything else as a local ``Path``."""
+    text = str(location)
+    if not text.startswith(S3_SCHEME):
+        return Path(location)
+    bucket, _, key = text.removeprefix(S3_SCHEME).partition("/")
+    if not bucket:
+        raise ValueError(f"{text}: no bucket in the S3 address")
+    return S3Folder(s3_client or artefact_s3_client(endpoint_url), bucket, key)
+
+
+@functools.lru_cache(maxsize=8)
+def artefact_s3_client(endpoint_url: str | None = None) -> Any:
+    """A boto3 client with botocore's standard retries (throttling, 5xx, dropped connections): what
+    this module writes and reads is ours, small requests that are safe to repeat. One per endpoint and
+    process (making one takes longer than most requests; clients are thread-safe)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
+    return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+
+
+def folder_near(location: str, near: Folder | None) -> Folder:
+    """A location recorded earlier (a plan's), opened with the S3 client of ``near`` when both are S3."""
+    client = near.client if isinstance(near, S3Folder) else None
+    return open_folder(location, s3_client=client)
+
+
+def remove_folder(folder: Folder) -> None:
+    """Delete the folder and everything in it (no error when it is not there)."""
+    if isinstance(folder, Path):
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    keys = folder.object_keys()
+    for start in range(0, len(keys), 1000):  # S3 deletes at most 1,000 keys per request
+        batch = [{"Key": key} for key in keys[start : start + 1000]]
+        folder.client.delete_objects(Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True})
+
+
+def write_file(target: Folder, data: bytes) -> int:
+    """``target.write_bytes(data)``, making a local file's folders first."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return target.write_bytes(data)
+
+
+def write_frame(frame: pd.DataFrame, target: Folder) -> int:
+    """The frame as one Parquet file (index and dtypes kept); returns its size in bytes."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=None), target)
+        return target.stat().st_size
+    return target.write_bytes(parquet_bytes(frame))
+
+
+def parquet_bytes(frame: pd.DataFrame, index: bool | None = None) -> bytes:
+    """``index=None`` keeps an index that is not a plain 0..n-1 range; False drops it."""
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=index), buffer)
+    return buffer.getvalue()
+
+
+def read_frame(source: Folder) -> pd.DataFrame:
+    if isinstance(source, Path):
+        return pd.read_parquet(source)
+    return pd.read_parquet(io.BytesIO(source.read_bytes()))
+
+
+def _contents(listing: dict) -> list[dict]:
+    return listing.get("Contents", [])

@@ -1,0 +1,132 @@
+"""The values the import's steps hand each other come back exactly as saved, from a local folder and
+from S3, stored as Parquet + JSON (never pickled)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from roster_pipeline.defs.import_assets import ImportDecision, RawUpload, UploadRef
+from roster_pipeline.folders import Folder, S3Folder, open_folder
+from roster_pipeline.import_run import load_snapshot, validate_for_roster
+from roster_pipeline.intermediates import load_value, save_value
+from roster_pipeline.matching.roster_matches import match_roster
+from roster_pipeline.plan.staged_plan import plan_from_matches
+from roster_pipeline.upload.sources import read_upload
+from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+
+TENANT = "district-0042"
+
+
+@pytest.fixture(params=["folder", "s3"])
+def folder(request: pytest.FixtureRequest, tmp_path: Path) -> Folder:
+    if request.param == "folder":
+        return tmp_path / "stored"
+    s3_client = request.getfixturevalue("s3_client")
+    bucket = f"io-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=bucket)
+    return open_folder(f"s3://{bucket}/io/step", s3_client=s3_client)
+
+
+def stored_names(folder: Folder) -> list[str]:
+    if isinstance(folder, S3Folder):
+        return [key.removeprefix(folder.key + "/") for key in folder.object_keys()]
+    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()]
+
+
+def assert_same(saved: Any, loaded: Any, where: str = "value") -> None:
+    """Equal all the way down: frames with the same dtypes and index, dataclasses field by field."""
+    if isinstance(saved, pd.DataFrame):
+        pd.testing.assert_frame_equal(loaded, saved, check_dtype=True, obj=where)
+    elif isinstance(saved, pd.Series):
+        pd.testing.assert_series_equal(loaded, saved, check_dtype=True, obj=where)
+    elif isinstance(saved, dict):
+        assert list(loaded) == list(saved), where
+        for key in saved:
+            assert_same(saved[key], loaded[key], f"{where}[{key!r}]")
+    elif isinstance(saved, list | tuple):
+        assert type(loaded) is type(saved) and len(loaded) == len(saved), where
+        for index, (one, other) in enumerate(zip(saved, loaded, strict=True)):
+            assert_same(one, other, f"{where}[{index}]")
+    elif dataclasses.is_dataclass(saved):
+        assert type(loaded) is type(saved), where
+        for item in dataclasses.fields(saved):
+            assert_same(getattr(saved, item.name), getattr(loaded, item.name), f"{where}.{item.name}")
+    else:
+        assert type(loaded) is type(saved) and loaded == saved, (where, saved, loaded)
+
+
+def sample_values(engine: Engine) -> dict[str, Any]:
+    """What the import's steps produce for the sample upload against the demo tenant."""
+    files = read_upload(str(SAMPLE_UPLOAD))
+    snapshot = load_snapshot(engine, TENANT)
+    validated = validate_for_roster(files, snapshot)
+    matches = match_roster(validated, snapshot)
+    return {
+        "raw_upload": RawUpload(TENANT, "u1", str(SAMPLE_UPLOAD), files),
+        "validated_roster": validated,
+        "roster_matches": matches,
+        "staged_plan": plan_from_matches(matches),
+        "import_commit": ImportDecision("DRY_RUN", "dry run: not applied"),
+        "upload_results": {"status": "DRY_RUN", "results": ["s3://b/results/users_results.csv"]},
+        "nothing": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "step", ["raw_upload", "validated_roster", "roster_matches", "import_commit", "upload_results", "nothing"]
+)
+def test_each_step_value_comes_back_equal(demo_roster: Engine, folder: Folder, step: str) -> None:
+    value = sample_values(demo_roster)[step]
+    save_value(value, folder)
+    assert_same(value, load_value(folder))
+    names = stored_names(folder)
+    assert "value.json" in names
+    assert all(name.endswith((".json", ".parquet", ".bin")) for name in names), names
+
+
+def test_a_staged_plan_is_stored_as_a_reviewable_plan(demo_roster: Engine, folder: Folder) -> None:
+    plan = sample_values(demo_roster)["staged_plan"]
+    save_value(plan, folder)
+    loaded = load_value(folder)
+    assert {"plan/summary.json", "plan/students.parquet"} <= set(stored_names(folder))  # a saved plan's
+    assert (loaded.tenant, loaded.fingerprint) == (plan.tenant, plan.fingerprint)
+    pd.testing.assert_frame_equal(loaded.counts(), plan.counts())
+    for name, frame in plan.entities.items():
+        pd.testing.assert_frame_equal(loaded.entities[name], frame.reset_index(drop=True), obj=name)
+
+
+def test_a_value_saved_again_replaces_the_old_one(tmp_path: Path) -> None:
+    folder = tmp_path / "stored"
+    save_value({"frame": pd.DataFrame({"a": [1, 2]})}, folder)
+    save_value(ImportDecision("COMMITTED", "applied: 3 changes"), folder)
+    assert load_value(folder) == ImportDecision("COMMITTED", "applied: 3 changes")
+    assert stored_names(folder) == ["value.json"]
+
+
+def test_the_upload_address_loads_without_the_upload_files(demo_roster: Engine, tmp_path: Path) -> None:
+    raw = sample_values(demo_roster)["raw_upload"]
+    folder = tmp_path / "raw_upload"
+    save_value(raw, folder)
+    for part in folder.rglob("*.bin"):  # as if the files were too big to fetch: they are not read
+        part.unlink()
+    assert load_value(folder, as_type=UploadRef) == UploadRef(TENANT, "u1", str(SAMPLE_UPLOAD))
+    with pytest.raises(FileNotFoundError):
+        load_value(folder)
+
+
+def test_what_cannot_be_stored_plainly_is_refused_not_pickled(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="no pickles"):
+        save_value({"engine": object()}, tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "value.json").write_text(
+        '{"format": 1, "value": {"$": "dataclass", "type": "os:PathLike", "fields": {}}}'
+    )
+    with pytest.raises(TypeError, match="not a roster_pipeline class"):
+        load_value(tmp_path / "b")
