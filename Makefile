@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench bench-1m clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -28,8 +28,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_check.py --students 100000
-	$(BIN)/python benchmarks/bench_import.py --students 100000
+	$(BIN)/python benchmarks/suite.py --json benchmarks/results/suite.json
+
+bench-1m: $(STAMP)
+	$(BIN)/python benchmarks/suite.py --sizes 1000000 --databases postgresql --json benchmarks/results/suite-1m.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
