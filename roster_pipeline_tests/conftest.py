@@ -8,6 +8,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -69,11 +70,12 @@ POSTGRES_URL = os.environ.get("ROSTER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 
-@pytest.fixture(params=BACKENDS)
-def roster_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty roster database of its own (a SQLite file, or a fresh PostgreSQL schema)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
+@contextmanager
+def migrated_engine(backend: str, folder: Path) -> Iterator[Engine]:
+    """A migrated, empty roster database of its own (a SQLite file in ``folder``, or a fresh
+    PostgreSQL schema), dropped afterwards."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'roster.db'}")
         upgrade(engine)
         yield engine
         engine.dispose()
@@ -91,6 +93,13 @@ def roster_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[En
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def roster_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty roster database of its own, per test."""
+    with migrated_engine(request.param, tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -24,30 +24,25 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
 
 from roster_pipeline.apply.runs import COMMITTED, REJECTED
 from roster_pipeline.codes import CODES
 from roster_pipeline.issues import ERROR
 from roster_pipeline.plan.actions import CHANGING, NOT_IMPORTED
-from roster_pipeline.roster.database import make_engine
 from roster_pipeline.roster.fixtures import load_fixture, load_fixture_file
-from roster_pipeline.roster.migrate import upgrade
 from roster_pipeline.roster.models import Base, ImportRun
 from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.validation.settings import ReaderSettings
-from roster_pipeline_tests.conftest import BACKENDS, POSTGRES_URL, SAMPLE_UPLOAD
+from roster_pipeline_tests.conftest import BACKENDS, SAMPLE_UPLOAD, migrated_engine
 from roster_pipeline_tests.hardening.builders import (
     BAD_UPLOADS,
     BOM,
@@ -349,30 +344,6 @@ class CorpusRoster:
                     rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
                     digest.update(f"{table.name}:{len(rows)}:{rows!r}".encode())
         return digest.hexdigest()
-
-
-@contextmanager
-def migrated_engine(backend: str, folder: Path) -> Iterator[Engine]:
-    """A migrated, empty roster database of its own (a SQLite file, or a fresh PostgreSQL schema)."""
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{folder / 'roster.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    schema = f"corpus_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
