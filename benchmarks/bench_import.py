@@ -489,6 +489,22 @@ def reset_database(url: str) -> None:
     server.dispose()
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL benchmark database if this machine has never had it (a fresh one has not)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+        if connection.execute(query, {"name": parsed.database}).first() is None:
+            reset_database(url)
+    server.dispose()
+
+
 def set_up_roster(engine: Any, upload: Path) -> int:
     """The tenant and the upload's schools (orgs.csv rows of type school), nothing else."""
     from roster_pipeline.roster.fixtures import load_fixture
@@ -590,6 +606,7 @@ def measure_floors(upload: Path, database_url: str) -> dict[str, Any]:
         floors["copy_s"] = round(_sqlite_insert_floor(tables, database_url), 3)
     else:
         floors["copy_kind"] = "PostgreSQL COPY into empty tables"
+        ensure_database(database_url)
         floors["copy_s"] = round(_postgres_copy_floor(paths, database_url), 3)
     return floors
 

@@ -1,0 +1,56 @@
+"""Links point at records of their own tenant: what foreign keys would guarantee, checked once per
+transaction that writes links, one anti-join per parent column instead of a trigger per row (see
+``roster/models.py`` for why the link tables carry no foreign keys)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Table, exists, func, select
+
+from roster_pipeline.matching.entities import ENTITIES
+
+# (link table, its column, the record table that column points at), each once.
+LINK_PARENTS: tuple[tuple[Table, str, Table], ...] = tuple(
+    dict.fromkeys(
+        (spec.table, parent.column, ENTITIES[parent.entity].table)
+        for spec in ENTITIES.values()
+        if not spec.is_record
+        for parent in spec.parents
+    )
+)
+LINK_TABLES: tuple[Table, ...] = tuple(dict.fromkeys(table for table, _, _ in LINK_PARENTS))
+
+
+def link_watermarks(connection: Connection) -> dict[str, int]:
+    """Each link table's highest id: rows this transaction adds afterwards lie above it."""
+    return {
+        table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        for table in LINK_TABLES
+    }
+
+
+def dangling_links(
+    connection: Connection, district_id: int, since: dict[str, int] | None = None
+) -> dict[str, int]:
+    """How many of the tenant's links (those above ``since``, or all) name a parent that is not a row
+    of the same tenant, per ``table.column``; empty when every link holds."""
+    found = {}
+    for table, column, parent in LINK_PARENTS:
+        query = (
+            select(func.count())
+            .select_from(table)
+            .where(
+                table.c.district_id == district_id,
+                table.c[column].is_not(None),
+                ~exists().where(parent.c.id == table.c[column], parent.c.district_id == district_id),
+            )
+        )
+        if since is not None:
+            query = query.where(table.c.id > since[table.name])
+        count = connection.execute(query).scalar_one()
+        if count:
+            found[f"{table.name}.{column}"] = count
+    return found
+
+
+def describe(dangling: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in dangling.items())
