@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, select
 
@@ -98,6 +99,15 @@ def read_table(connection: Connection, table: Table, district_id: int) -> pd.Dat
     return pd.DataFrame({column.name: _column(column, list(values)) for column, values in pairs})
 
 
+def _by_id(arrow: pa.Table) -> pa.Table:
+    """Ordered by id here, not by the server: its sort spills to disk past work_mem (0.8 of a 100k
+    district's 2.3 s), and rows mostly arrive in id order already."""
+    ids = arrow["id"]
+    if len(ids) < 2 or pc.all(pc.greater(ids[1:], ids[:-1])).as_py():
+        return arrow
+    return arrow.take(pc.sort_indices(ids))
+
+
 def _read_copy(
     connection: Connection, table: Table, district_id: int
 ) -> tuple[pd.DataFrame, tuple[int, int]]:
@@ -107,7 +117,7 @@ def _read_copy(
     (row count, hash sum)."""
     sql = (
         f"SELECT t.*, {ROW_HASH} AS _row_hash FROM {table.name} AS t "  # our own table names
-        f"WHERE t.district_id = {int(district_id)} ORDER BY t.id"
+        f"WHERE t.district_id = {int(district_id)}"
     )
     buffer = io.BytesIO()
     cursor = connection.connection.driver_connection.cursor()
@@ -119,7 +129,7 @@ def _read_copy(
     options = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
-    arrow = pacsv.read_csv(pa.BufferReader(buffer.getvalue()), convert_options=options)
+    arrow = _by_id(pacsv.read_csv(pa.BufferReader(buffer.getvalue()), convert_options=options))
     frame = {}
     for column in table.columns:
         values = arrow[column.name]
