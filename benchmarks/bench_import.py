@@ -51,8 +51,8 @@ SCENARIOS = ("dry_run", "first_commit", "no_change", "changes_5pct", "archived_3
 FRESH = {"dry_run", "first_commit"}  # these start from a new, empty roster
 CHANGE_SHARE = 0.05
 ARCHIVE_SHARE = 0.30
-# What run_import (and apply_reviewed_run) call, as (module, attribute, label); results_files and
-# write_files together are the results stage.
+# What run_import (and apply_reviewed_run) call, as (module, attribute, label); row_actions and
+# write_files (which builds each results file as it writes it) together are the results stage.
 TOP_STAGES = (
     ("roster_pipeline.import_run", "read_snapshot", "read_snapshot"),
     ("roster_pipeline.import_run", "read_upload", "read_upload"),
@@ -64,7 +64,6 @@ TOP_STAGES = (
     ("roster_pipeline.import_run", "_record", "record_run"),
     ("roster_pipeline.import_run", "apply_plan", "apply_plan"),
     ("roster_pipeline.import_run", "row_actions", "row_actions"),
-    ("roster_pipeline.import_run", "results_files", "write_results"),
     ("roster_pipeline.import_run", "write_files", "write_results"),
 )
 # Inside build_plan and apply_plan: timed, never profiled on their own. A name a module does not have
@@ -277,6 +276,10 @@ def print_report(report: dict[str, Any]) -> None:
             if detail:
                 text = ", ".join(f"{k.split('.', 1)[1]} {v:.2f}" for k, v in detail.items())
                 print(f"    per table or entity (>= 0.5 s): {text}")
+            peaks = figures.get("peak_mb_after") or {}
+            if peaks:
+                text = ", ".join(f"{stage} {mb:,}" for stage, mb in peaks.items())
+                print(f"    peak MB when each stage ended: {text}")
 
     print("\ncounts")
     for scenario, result in report["scenarios"].items():
@@ -371,6 +374,7 @@ class StageClock:
         self.hotspots: dict[str, list[dict[str, Any]]] = {}
         self.unwrapped: list[str] = []
         self.detail: dict[str, float] = {}
+        self.peak_after: dict[str, int] = {}  # the process's peak MB when each top-level stage ended
         self._stats: dict[str, pstats.Stats] = {}
         self._profiling = False
         self._patched: list[tuple[Any, str, Any]] = []
@@ -413,6 +417,8 @@ class StageClock:
                     self._keep_profile(profiler, label)
                 self.seconds[label] = self.seconds.get(label, 0.0) + elapsed
                 self.calls[label] = self.calls.get(label, 0) + 1
+                if top:
+                    self.peak_after[label] = peak_memory_mb()["peak_mb"]
                 if label in BY_NAME and len(args) > BY_NAME[label]:
                     named = args[BY_NAME[label]]
                     detail = f"{label}[{named if isinstance(named, str) else getattr(named, 'name', '?')}]"
@@ -733,6 +739,7 @@ def describe(status: str, plan: Any, total: float, clock: StageClock, run_id: st
         "calls": clock.calls,
         "unwrapped": clock.unwrapped,
         "detail": {label: round(seconds, 3) for label, seconds in clock.detail.items()},
+        "peak_mb_after": clock.peak_after,
     }
     if plan is not None:
         table = plan.counts().set_index("entity")
