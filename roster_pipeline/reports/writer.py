@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -21,15 +22,21 @@ def results_files(
     upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
 ) -> dict[str, bytes]:
     """Every results file by name: `<file>_results.csv` per input file, `errors.csv`, `summary.csv`."""
-    out: dict[str, bytes] = {}
+    return dict(iter_results_files(upload, actions, no_plan_action))
+
+
+def iter_results_files(
+    upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+) -> Iterator[tuple[str, bytes]]:
+    """The results files one at a time, so each can be written and let go: at a million students
+    they are over a gigabyte together."""
     for name, validated in upload.files.items():
         if validated.format is None:
             continue
         stem = name.removesuffix(".csv")
-        out[f"{stem}_results.csv"] = csv_bytes(file_results(upload, name, actions, no_plan_action))
-    out["errors.csv"] = csv_bytes(errors_only(upload))
-    out["summary.csv"] = csv_bytes(upload_summary(upload))
-    return out
+        yield f"{stem}_results.csv", csv_bytes(file_results(upload, name, actions, no_plan_action))
+    yield "errors.csv", csv_bytes(errors_only(upload))
+    yield "summary.csv", csv_bytes(upload_summary(upload))
 
 
 def write_results(
@@ -38,11 +45,13 @@ def write_results(
     return write_files(folder, results_files(upload, actions, no_plan_action))
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
+def write_files(folder: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
+    written = []
+    for name, data in files.items() if isinstance(files, Mapping) else files:
         (folder / name).write_bytes(data)
-    return [folder / name for name in files]
+        written.append(folder / name)
+    return written
 
 
 def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:

@@ -7,6 +7,7 @@ plan compares like with like; ``archived`` says whether ``archived_at`` is set.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -66,17 +67,32 @@ SNAPSHOT_TABLES: dict[str, Table] = {
     "student_guardians": StudentGuardian.__table__,
     "student_attributes": StudentAttribute.__table__,
 }
+# Read first, in this order: everything a link points at.
+RECORD_TABLES = ("schools", "classrooms", "students", "staff", "guardians")
+assert tuple(SNAPSHOT_TABLES)[: len(RECORD_TABLES)] == RECORD_TABLES
 
 
-def read_snapshot(connection: Connection, tenant: Tenant) -> RosterSnapshot:
+def read_snapshot(
+    connection: Connection,
+    tenant: Tenant,
+    on_records: Callable[[Tenant, dict[str, pd.DataFrame]], None] | None = None,
+) -> RosterSnapshot:
     """On PostgreSQL, read in a REPEATABLE READ transaction (see load_snapshot) so the frames and the
-    fingerprint describe the same state."""
-    if is_postgresql(connection):
-        read = {name: _read_copy(connection, table, tenant.id) for name, table in SNAPSHOT_TABLES.items()}
-        frames = {name: frame for name, (frame, _) in read.items()}
-        fingerprint = fingerprint_of_sums(tenant.key, {name: sums for name, (_, sums) in read.items()})
+    fingerprint describe the same state. ``on_records`` gets the record tables as soon as they are
+    read, before the (larger) link tables."""
+    postgresql = is_postgresql(connection)
+    frames: dict[str, pd.DataFrame] = {}
+    sums: dict[str, tuple[int, int]] = {}
+    for name, table in SNAPSHOT_TABLES.items():
+        if postgresql:
+            frames[name], sums[name] = _read_copy(connection, table, tenant.id)
+        else:
+            frames[name] = read_table(connection, table, tenant.id)
+        if on_records is not None and name == RECORD_TABLES[-1]:
+            on_records(tenant, dict(frames))
+    if postgresql:
+        fingerprint = fingerprint_of_sums(tenant.key, sums)
     else:
-        frames = {name: read_table(connection, table, tenant.id) for name, table in SNAPSHOT_TABLES.items()}
         fingerprint = frames_fingerprint(tenant.key, frames)
     return RosterSnapshot(tenant=tenant, fingerprint=fingerprint, **frames)
 
