@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, select
 
 from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows, json_where
-from roster_pipeline.apply.integrity import dangling_links, describe, link_watermarks
+from roster_pipeline.apply.integrity import dangling_references, describe, link_watermarks
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.ownership import foreign_rows
 from roster_pipeline.apply.runs import COMMITTED, RUNS, find_run, mark_run, record_run
@@ -132,10 +132,10 @@ def write_plan(connection: Connection, tenant: Tenant, plan: StagedPlan, run_id:
     for name, spec in ENTITIES.items():
         if not spec.is_record:
             log.append(_write_links(connection, tenant, spec, plan.entities[name], ids, run_id))
-    dangling = dangling_links(connection, tenant.id, since=marks)
+    dangling = dangling_references(connection, tenant.id, since=marks)
     if dangling:
         raise PlanRefused(
-            f"the plan would link rows to records that are not {tenant.key}'s ({describe(dangling)}); "
+            f"the plan would point rows at records that are not {tenant.key}'s ({describe(dangling)}); "
             "nothing was applied"
         )
     insert_rows(connection, CHANGE_LOG, pd.concat(log, ignore_index=True))

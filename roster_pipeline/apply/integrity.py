@@ -1,6 +1,6 @@
-"""Links point at records of their own tenant: what foreign keys would guarantee, checked once per
-transaction that writes links, one anti-join per parent column instead of a trigger per row (see
-``roster/models.py`` for why the link tables carry no foreign keys)."""
+"""Rows point at rows of their own tenant: what foreign keys would guarantee, checked once per
+transaction that writes the roster, one anti-join per reference instead of a trigger per row (see
+``roster/models.py`` for why the tables an import writes carry no foreign keys)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sqlalchemy import Connection, Table, exists, func, select
 
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.roster.database import is_postgresql
+from roster_pipeline.roster.models import School
 
-# (link table, its column, the record table that column points at), each once.
+# (table, its column, the table that column points at), each once: links to their records...
 LINK_PARENTS: tuple[tuple[Table, str, Table], ...] = tuple(
     dict.fromkeys(
         (spec.table, parent.column, ENTITIES[parent.entity].table)
@@ -19,6 +20,10 @@ LINK_PARENTS: tuple[tuple[Table, str, Table], ...] = tuple(
     )
 )
 LINK_TABLES: tuple[Table, ...] = tuple(dict.fromkeys(table for table, _, _ in LINK_PARENTS))
+# ...and records to their school (a few hundred thousand rows at most: always checked whole).
+RECORD_SCHOOLS: tuple[tuple[Table, str, Table], ...] = tuple(
+    (spec.table, "school_pk", School.__table__) for spec in ENTITIES.values() if "school_pk" in spec.fields
+)
 
 
 def link_watermarks(connection: Connection) -> dict[str, int]:
@@ -29,11 +34,11 @@ def link_watermarks(connection: Connection) -> dict[str, int]:
     }
 
 
-def dangling_links(
+def dangling_references(
     connection: Connection, district_id: int, since: dict[str, int] | None = None
 ) -> dict[str, int]:
-    """How many of the tenant's links (those above ``since``, or all) name a parent that is not a row
-    of the same tenant, per ``table.column``; empty when every link holds."""
+    """How many of the tenant's rows name a row that is not the same tenant's, per ``table.column``
+    (links: those above ``since``, or all); empty when every reference holds."""
     found = {}
     postgresql = is_postgresql(connection)
     if postgresql:
@@ -41,7 +46,7 @@ def dangling_links(
         # loop over all of them (3 s for 28k staff enrollments at 100k students); a hash anti-join suits
         # every size here.
         connection.exec_driver_sql("SET LOCAL enable_nestloop = off")
-    for table, column, parent in LINK_PARENTS:
+    for table, column, parent in (*RECORD_SCHOOLS, *LINK_PARENTS):
         query = (
             select(func.count())
             .select_from(table)
@@ -51,7 +56,7 @@ def dangling_links(
                 ~exists().where(parent.c.id == table.c[column], parent.c.district_id == district_id),
             )
         )
-        if since is not None:
+        if since is not None and table.name in since:
             query = query.where(table.c.id > since[table.name])
         count = connection.execute(query).scalar_one()
         if count:

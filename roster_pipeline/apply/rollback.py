@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, select
 
 from roster_pipeline.apply.change_log import CHANGE_LOG, parse_json_column, read_change_log
 from roster_pipeline.apply.commit import PlanRefused
-from roster_pipeline.apply.integrity import dangling_links, describe
+from roster_pipeline.apply.integrity import dangling_references, describe
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.runs import (
     COMMITTED,
@@ -67,7 +67,7 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
             before = parse_json_column(school_entries["before"])
             update_rows(connection, School.__table__, before[["id", "school_id"]])
             restored["schools"] = len(school_entries)
-        dangling = dangling_links(connection, tenant.id)
+        dangling = dangling_references(connection, tenant.id)
         if dangling:
             raise RollbackRefused(
                 f"rolling back {run_id} would leave links to records it removes ({describe(dangling)}), "

@@ -5,10 +5,11 @@ SIS field values are stored as text exactly as normalised by validation (dates `
 ``true``/``false``, lists comma-separated): the roster keeps what the SIS said, and a re-import compares
 equal without conversions. Empty values are NULL.
 
-The link tables (enrollments, student_guardians, student_attributes) carry no foreign keys: PostgreSQL
-checks a foreign key with a trigger per inserted row, which was most of a large first commit. Every
-transaction that writes links checks the links it wrote in one query per parent column instead
-(``apply/integrity.py``), which also catches a parent of another tenant, which a foreign key would not.
+The tables an import writes in bulk (records and links) carry no foreign keys: PostgreSQL checks a
+foreign key with a trigger per inserted row, which was over half of a large first commit. Every
+transaction that writes them checks what it wrote in one query per reference instead
+(``apply/integrity.py``), which also catches a row pointing into another tenant, which a foreign key
+would not. Schools and runs, written a row at a time, keep theirs.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class _Record:
     """Columns every SIS-matchable record shares."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    district_id: Mapped[int] = mapped_column(BigId, index=True)
     sis_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     managed_by: Mapped[str] = mapped_column(String(10), default=SIS)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -91,7 +92,7 @@ class _Record:
 class Classroom(_Record, Base):
     __tablename__ = "classrooms"
     __table_args__ = (UniqueConstraint("district_id", "sis_id", name="uq_classrooms_sis_id"),)
-    school_pk: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_pk: Mapped[int] = mapped_column(BigId, index=True)
     title: Mapped[str] = mapped_column(Text)
     grades: Mapped[str | None] = mapped_column(Text)
     class_code: Mapped[str | None] = mapped_column(Text)
@@ -114,7 +115,7 @@ class _Person(_Record):
 class _SchoolPerson(_Person):
     """Students and staff: people of a school (their first listed one), with SIS account fields."""
 
-    school_pk: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_pk: Mapped[int | None] = mapped_column(BigId, index=True)
     middle_name: Mapped[str | None] = mapped_column(Text)
     username: Mapped[str | None] = mapped_column(Text)
     identifier: Mapped[str | None] = mapped_column(Text)

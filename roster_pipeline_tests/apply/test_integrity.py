@@ -1,6 +1,6 @@
-"""Links hold without per-row foreign keys: the bulk check finds links to missing records and to another
-tenant's, the database refuses an enrollment of nobody, and a rollback that would strand links is
-refused; on SQLite and PostgreSQL."""
+"""References hold without per-row foreign keys: the bulk check finds rows pointing at missing records
+or schools and at another tenant's, the database refuses an enrollment of nobody, and a rollback that
+would strand links is refused; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from roster_pipeline.apply.integrity import dangling_links, link_watermarks
+from roster_pipeline.apply.integrity import dangling_references, link_watermarks
 from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.roster.fixtures import load_fixture
-from roster_pipeline.roster.models import Enrollment, Student, StudentAttribute
+from roster_pipeline.roster.models import Enrollment, School, Student, StudentAttribute
 from roster_pipeline.roster.tenants import find_tenant
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import DEMO, edit_csv, import_upload, roster_state, roster_table
@@ -28,7 +28,7 @@ def _enroll(connection, district_id: int, classroom_id: int, student_id: int | N
     )
 
 
-def test_links_to_missing_or_foreign_records_are_found_and_only_above_the_watermark(
+def test_rows_pointing_at_missing_or_foreign_rows_are_found_links_only_above_the_watermark(
     demo_roster: Engine, tmp_path: Path
 ) -> None:
     import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
@@ -36,18 +36,21 @@ def test_links_to_missing_or_foreign_records_are_found_and_only_above_the_waterm
     student = int(roster_table(demo_roster, "students")["id"].iloc[0])
     with demo_roster.connect() as connection:
         demo = find_tenant(connection, DEMO).id
-        assert dangling_links(connection, demo) == {}  # an import leaves every link holding
+        assert dangling_references(connection, demo) == {}  # an import leaves every reference holding
 
         other = load_fixture(
             connection,
             {
                 "tenant": "district-0043",
+                "schools": [{"name": "Far Away High", "school_id": "sch-x"}],
                 "students": [{"sis_id": "x-1", "given_name": "A", "family_name": "B"}],
             },
         )
         foreign_student = connection.execute(
             select(Student.id).where(Student.district_id == other)
         ).scalar_one()
+        far_away = connection.execute(select(School.id).where(School.district_id == other)).scalar_one()
+        connection.execute(update(Student).where(Student.id == student).values(school_pk=far_away))
         marks = link_watermarks(connection)
         _enroll(connection, demo, classroom, foreign_student)
         _enroll(connection, demo, classroom + 100_000, student)
@@ -57,14 +60,18 @@ def test_links_to_missing_or_foreign_records_are_found_and_only_above_the_waterm
             )
         )
         expected = {
+            "students.school_pk": 1,
             "enrollments.classroom_id": 1,
             "enrollments.student_id": 1,
             "student_attributes.student_id": 1,
         }
-        assert dangling_links(connection, demo) == expected
-        assert dangling_links(connection, demo, since=marks) == expected
-        assert dangling_links(connection, demo, since=link_watermarks(connection)) == {}
-        assert dangling_links(connection, other) == {}
+        assert dangling_references(connection, demo) == expected
+        assert dangling_references(connection, demo, since=marks) == expected
+        # Records are checked whole, links only above the marks.
+        assert dangling_references(connection, demo, since=link_watermarks(connection)) == {
+            "students.school_pk": 1
+        }
+        assert dangling_references(connection, other) == {}
         connection.rollback()
 
 

@@ -101,24 +101,33 @@ def test_a_reviewed_plan_edited_to_name_the_neighbours_rows_is_refused(
     assert roster_state(two_tenants) == demo_before
 
 
-def test_links_to_the_neighbours_students_are_caught_after_writing_without_the_ownership_check(
-    two_tenants: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("edit", "reference"),
+    [("created_link_parent", "enrollments.student_id"), ("created_student_school", "students.school_pk")],
+)
+def test_rows_pointing_at_the_neighbours_are_caught_after_writing_without_the_ownership_check(
+    two_tenants: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, reference: str
 ) -> None:
-    """The link tables have no foreign keys; the bulk check after writing stands in for them."""
+    """The roster tables an import writes have no foreign keys; the bulk check after writing stands in."""
     monkeypatch.setattr("roster_pipeline.apply.commit.foreign_rows", lambda *_: {})
     neighbour = tenant_content(two_tenants, NEIGHBOUR)
     demo_before = roster_state(two_tenants)
     dry = import_upload(two_tenants, SAMPLE_UPLOAD, tmp_path)
     hilda = their(two_tenants, "students", sis_id="0001001")
+    elm_high = their(two_tenants, "schools", school_id="sch-9901")
 
     def change(plan) -> None:  # type: ignore[no-untyped-def]
-        links = plan.entities["student_enrollments"]
-        links.loc[links.index[links["action"] == "CREATED"][:1], "student_id"] = hilda
+        if edit == "created_link_parent":
+            links = plan.entities["student_enrollments"]
+            links.loc[links.index[links["action"] == "CREATED"][:1], "student_id"] = hilda
+        else:
+            students = plan.entities["students"]
+            students.loc[students["action"] == "CREATED", "school_pk"] = elm_high
 
     tampered(dry.run_folder, change)
     status, message, _ = apply_reviewed_run(two_tenants, dry.run_id, tmp_path)
-    assert status == REJECTED and "would link rows to records that are not" in message, message
-    assert "enrollments.student_id" in message
+    assert status == REJECTED and "would point rows at records that are not" in message, message
+    assert reference in message
     assert tenant_content(two_tenants, NEIGHBOUR) == neighbour
     assert roster_state(two_tenants) == demo_before
 
