@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, select
 
 from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows, json_where
@@ -18,7 +19,8 @@ from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
-from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.bulk import copy_out, delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.snapshot import current_fingerprint
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 
@@ -216,11 +218,20 @@ def _write_links(
 
 
 def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pd.Series:
-    query = select(table.c.sis_id, table.c.id).where(
-        table.c.district_id == district_id, table.c.sis_id.is_not(None)
-    )
-    rows = connection.execute(query).fetchall()
-    keys, values = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [])
+    """Every SIS ID's roster id, as the transaction sees it after the writes."""
+    if is_postgresql(connection):
+        query = (
+            f"SELECT sis_id, id FROM {table.name} "  # our own table names
+            f"WHERE district_id = {int(district_id)} AND sis_id IS NOT NULL"
+        )
+        pairs = copy_out(connection, query, {"sis_id": pa.string(), "id": pa.int64()})
+        keys, values = pairs["sis_id"].to_numpy(zero_copy_only=False), pairs["id"].to_numpy()
+    else:
+        query = select(table.c.sis_id, table.c.id).where(
+            table.c.district_id == district_id, table.c.sis_id.is_not(None)
+        )
+        rows = connection.execute(query).fetchall()
+        keys, values = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [])
     return pd.Series(pd.array(values, dtype="Int64"), index=pd.Index(keys, dtype="object"))
 
 
