@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
-from roster_pipeline.apply.change_log import CHANGE_LOG, change_log_rows, json_where
+from roster_pipeline.apply.change_log import (
+    CHANGE_LOG,
+    change_log_rows,
+    created_rows_entry,
+    id_runs,
+    json_column,
+    json_where,
+)
 from roster_pipeline.apply.integrity import dangling_references, describe, link_watermarks
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.ownership import foreign_rows
@@ -156,28 +164,33 @@ def _write_records(
 
     ids = _ids_by_key(connection, table, tenant.id)
     logged = plan[action.isin(CHANGING)]
-    created = (logged["action"] == CREATED).to_numpy()
     record_ids = logged["id"].fillna(_lookup(ids, logged["key"]))
-    before = logged[[OLD + name for name in (*fields, "archived_at")]].rename(columns=lambda c: c[len(OLD) :])
-    before.insert(0, "id", record_ids)
-    after = logged[fields].assign(archived_at=None)
-    after.loc[logged["action"] == ARCHIVED, "archived_at"] = now.isoformat()
-    after.insert(0, "id", record_ids)
-    # A create is undone by its id; what it created is in the run's saved plan.
-    after_json = json_where(after, ~created)
-    after_json[created] = ('{"id":' + record_ids[created].astype(str) + "}").to_numpy()
-    # A record made by hand has no SIS ID: the log names it by its roster id.
-    keys = logged["key"].where(logged["key"] != "", "#" + record_ids.astype(str))
-    entries = change_log_rows(
-        run_id,
-        tenant.id,
-        spec.name,
-        keys,
-        logged["action"],
-        json_where(before, ~created),
-        after_json,
+    created = (logged["action"] == CREATED).to_numpy()
+    changed, changed_ids = logged[~created], record_ids[~created]
+    before = changed[[OLD + name for name in (*fields, "archived_at")]].rename(
+        columns=lambda c: c[len(OLD) :]
     )
-    return entries, ids
+    before.insert(0, "id", changed_ids)
+    after = changed[fields].assign(archived_at=None)
+    after.loc[changed["action"] == ARCHIVED, "archived_at"] = now.isoformat()
+    after.insert(0, "id", changed_ids)
+    # A record made by hand has no SIS ID: the log names it by its roster id.
+    keys = changed["key"].where(changed["key"] != "", "#" + changed_ids.astype(str))
+    entries = [
+        change_log_rows(
+            run_id,
+            tenant.id,
+            spec.name,
+            keys,
+            changed["action"],
+            json_column(before).to_numpy(),
+            json_column(after).to_numpy(),
+        )
+    ]
+    if created.any():  # undone by their ids; what they hold is in the run's saved plan
+        new_ids = record_ids[created].to_numpy(dtype="int64")
+        entries.append(created_rows_entry(run_id, tenant.id, spec.name, id_runs(new_ids), len(new_ids)))
+    return pd.concat(entries, ignore_index=True), ids
 
 
 def _write_links(
@@ -195,26 +208,52 @@ def _write_links(
     natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
     action = plan["action"]
     created = (action == CREATED).to_numpy()
-    removed = (action == REMOVED).to_numpy()
+    mark = _highest_id(connection, table)
     insert_rows(connection, table, plan.loc[created, [*natural, *fields]].assign(district_id=tenant.id))
+    new_runs, new_count = _ids_above(connection, table, tenant.id, mark)
     update_rows(connection, table, plan.loc[action == UPDATED, ["id", *fields]])
-    delete_rows(connection, table, plan.loc[removed, "id"])
+    delete_rows(connection, table, plan.loc[action == REMOVED, "id"])
 
-    before = plan[["id", *natural, *(OLD + name for name in fields)]].rename(
+    changed = plan[~created]
+    before = changed[["id", *natural, *(OLD + name for name in fields)]].rename(
         columns=lambda c: c.removeprefix(OLD)
     )
-    # A created link is undone by its parents' ids (and attribute name); what it holds is in the plan.
-    after_json = json_where(plan[["id", *natural, *fields]], ~created & ~removed)
-    after_json[created] = json_where(plan[natural], created)[created]
-    return change_log_rows(
-        run_id,
-        tenant.id,
-        spec.name,
-        entity_key(plan, spec.keys),
-        action,
-        json_where(before, ~created),
-        after_json,
-    )
+    entries = [
+        change_log_rows(
+            run_id,
+            tenant.id,
+            spec.name,
+            entity_key(changed, spec.keys),
+            changed["action"],
+            json_column(before).to_numpy(),
+            json_where(changed[["id", *natural, *fields]], (changed["action"] != REMOVED).to_numpy()),
+        )
+    ]
+    if new_count:  # undone by their ids; what they hold is in the run's saved plan
+        entries.append(created_rows_entry(run_id, tenant.id, spec.name, new_runs, new_count))
+    return pd.concat(entries, ignore_index=True)
+
+
+def _highest_id(connection: Connection, table: Table) -> int:
+    return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+
+
+def _ids_above(
+    connection: Connection, table: Table, district_id: int, mark: int
+) -> tuple[list[list[int]], int]:
+    """The ids of the tenant's rows above ``mark`` (those this transaction just inserted: no one else
+    writes the tenant's rows while it holds the lock) as runs, and how many there are. Usually one
+    run; another tenant's insert at the same moment interleaves its ids with ours."""
+    mine = (table.c.district_id == district_id) & (table.c.id > mark)
+    first, last, count = connection.execute(
+        select(func.min(table.c.id), func.max(table.c.id), func.count()).where(mine)
+    ).one()
+    if count == 0:
+        return [], 0
+    if last - first + 1 == count:
+        return [[first, last]], count
+    ids = np.array(connection.execute(select(table.c.id).where(mine)).scalars().all(), dtype="int64")
+    return id_runs(ids), count
 
 
 def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pd.Series:

@@ -4,10 +4,18 @@ the same rows, unless forced; done in one transaction under the tenant's lock, a
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from roster_pipeline.apply.change_log import CHANGE_LOG, parse_json_column, read_change_log
+from roster_pipeline.apply.change_log import (
+    CHANGE_LOG,
+    CREATED_ROWS_KEY,
+    created_ids,
+    id_runs,
+    parse_json_column,
+    read_change_log,
+)
 from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.integrity import dangling_references, describe
 from roster_pipeline.apply.lock import lock_tenant
@@ -24,7 +32,7 @@ from roster_pipeline.apply.runs import (
 )
 from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import CREATED, REMOVED
-from roster_pipeline.roster.bulk import delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.bulk import delete_id_runs, delete_rows, insert_rows, update_rows
 from roster_pipeline.roster.models import School
 from roster_pipeline.roster.snapshot import read_table
 from roster_pipeline.roster.tenants import find_tenant
@@ -49,7 +57,8 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
                 "only committed imports and archives roll back"
             )
         log = read_change_log(connection, [run_id])
-        conflicts = _later_changes(connection, run, log)
+        later = _later_log(connection, run)
+        conflicts = _conflicts(log, later)
         if len(conflicts) and not force:
             sample = ", ".join((conflicts["entity"] + " " + conflicts["key"]).head(5))
             raise RollbackRefused(
@@ -60,8 +69,9 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
         for name in reversed(ENTITIES):
             entries = log[log["entity"] == name]
             if len(entries):
-                _undo(connection, ENTITIES[name], entries, tenant.id)
-                restored[name] = len(entries)
+                spec = ENTITIES[name]
+                spared = created_ids(later[later["entity"].isin(_sharing_table(spec))])
+                restored[name] = _undo(connection, spec, entries, tenant.id, spared, force)
         school_entries = log[log["entity"] == "schools"]
         if len(school_entries):  # School IDs set by hand: put the old ones back
             before = parse_json_column(school_entries["before"])
@@ -97,7 +107,8 @@ def _tenant_of(engine: Engine, run_id: str) -> str:
         return find_run(connection, run_id)["tenant"]
 
 
-def _later_changes(connection: Connection, run: dict, log: pd.DataFrame) -> pd.DataFrame:
+def _later_log(connection: Connection, run: dict) -> pd.DataFrame:
+    """The change log of the tenant's runs committed after ``run`` (and not rolled back)."""
     later = (
         connection.execute(
             select(RUNS.c.id).where(
@@ -111,16 +122,56 @@ def _later_changes(connection: Connection, run: dict, log: pd.DataFrame) -> pd.D
         .all()
     )
     if not later:
-        return log.iloc[0:0]
-    touched = read_change_log(connection, list(later))[["entity", "key"]].drop_duplicates()
-    return log[["entity", "key"]].merge(touched, on=["entity", "key"])
+        return pd.DataFrame(columns=[column.name for column in CHANGE_LOG.columns])
+    return read_change_log(connection, list(later))
 
 
-def _undo(connection: Connection, spec: EntitySpec, entries: pd.DataFrame, district_id: int) -> None:
+def _conflicts(log: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
+    """(entity, key) of this run's changes that later runs changed again: the same record or link by
+    key, or a row this run created (named by id) that a later run changed or removed."""
+    per_row = later[later["key"] != CREATED_ROWS_KEY]
+    touched = per_row[["entity", "key"]].drop_duplicates()
+    found = [log[["entity", "key"]].merge(touched, on=["entity", "key"])]
+    later_ids = parse_json_column(per_row["before"]).get("id", pd.Series(dtype="Int64"))
+    for spec in ENTITIES.values():
+        mine = created_ids(log[log["entity"] == spec.name])
+        if len(mine) == 0:
+            continue
+        sharing = _sharing_table(spec)
+        theirs = later_ids[per_row.loc[later_ids.index, "entity"].isin(sharing)].dropna().astype("int64")
+        again = np.intersect1d(
+            mine, np.r_[theirs.to_numpy(), created_ids(later[later["entity"].isin(sharing)])]
+        )
+        found.append(
+            pd.DataFrame({"entity": spec.name, "key": "#" + pd.Series(again, dtype="int64").astype(str)})
+        )
+    return pd.concat(found, ignore_index=True)
+
+
+def _sharing_table(spec: EntitySpec) -> list[str]:
+    """The entities stored in ``spec``'s table (students' and staff's enrollments share one)."""
+    return [name for name, other in ENTITIES.items() if other.table is spec.table]
+
+
+def _undo(
+    connection: Connection,
+    spec: EntitySpec,
+    entries: pd.DataFrame,
+    district_id: int,
+    spared: np.ndarray,
+    force: bool,
+) -> int:
+    """Undo one entity's entries; returns how many rows were restored. ``spared``: ids later runs
+    created in the same table (SQLite gives a freed id out again), never deleted here."""
     table = spec.table
     created = entries["action"] == CREATED
+    in_runs = created & (entries["key"] == CREATED_ROWS_KEY)
+    new_ids = np.setdiff1d(created_ids(entries[in_runs]), spared)
+    delete_id_runs(connection, table, district_id, id_runs(new_ids))
+    restored = len(new_ids)
     before = parse_json_column(entries.loc[~created, "before"])
-    after = parse_json_column(entries.loc[created, "after"])
+    after = parse_json_column(entries.loc[created & ~in_runs, "after"])  # logs written one row per create
+    restored += len(before) + len(after)
     if spec.is_record:
         delete_rows(connection, table, after.get("id", pd.Series(dtype="Int64")))
         if len(before):
@@ -128,17 +179,29 @@ def _undo(connection: Connection, spec: EntitySpec, entries: pd.DataFrame, distr
                 before["archived_at"].replace("", None), utc=True, format="ISO8601"
             )
             update_rows(connection, table, before)
-        return
+        return restored
     natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
-    current = read_table(connection, table, district_id)
     if len(after):
+        current = read_table(connection, table, district_id)
         delete_rows(
             connection, table, after.merge(current[["id", *natural]], on=natural, suffixes=("_x", ""))["id"]
         )
     if before.empty:
-        return
+        return restored
     removed = entries.loc[~created, "action"] == REMOVED
     updated = before[~removed.to_numpy()]
     update_rows(connection, table, updated[["id", *spec.fields]])
     reinserted = before[removed.to_numpy()].assign(district_id=district_id)  # under their old ids
+    if reinserted.empty:
+        return restored
+    present = read_table(connection, table, district_id)[natural].drop_duplicates()
+    again = reinserted[natural].merge(present, on=natural, how="left", indicator=True)["_merge"] == "both"
+    if again.any():
+        if not force:
+            raise RollbackRefused(
+                f"{int(again.sum())} {spec.name} this run removed were made again by a later run; "
+                "roll that back first, or use --force (the later ones are kept)"
+            )
+        reinserted = reinserted[~again.to_numpy()]
     insert_rows(connection, table, reinserted)
+    return restored

@@ -61,6 +61,14 @@ def delete_rows(connection: Connection, table: Table, ids: pd.Series) -> None:
         connection.execute(delete(table).where(table.c.id.in_(values[start : start + DELETE_CHUNK])))
 
 
+def delete_id_runs(connection: Connection, table: Table, district_id: int, runs: list[list[int]]) -> None:
+    """Delete the tenant's rows whose ids fall in the [first, last] runs: one statement per run."""
+    for first, last in runs:
+        connection.execute(
+            delete(table).where(table.c.district_id == district_id, table.c.id.between(first, last))
+        )
+
+
 def _records(rows: pd.DataFrame) -> list[dict]:
     """Rows as dicts with NULL for "" and missing values (the form DBAPI executemany takes)."""
     cleaned = rows.astype(object)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
+from roster_pipeline.apply.change_log import CHANGE_LOG, CREATED_ROWS_KEY, changes_logged, read_change_log
+from roster_pipeline.apply.commit import applied_counts
 from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.apply.runs import COMMITTED, ROLLED_BACK, find_run
+from roster_pipeline.roster.bulk import insert_rows
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import edit_csv, import_upload, roster_state, roster_table
 
@@ -75,3 +81,122 @@ def test_a_run_rolls_back_once(demo_roster: Engine, tmp_path: Path) -> None:
     rollback_run(demo_roster, run.run_id)
     with pytest.raises(RollbackRefused, match="only committed imports and archives roll back"):
         rollback_run(demo_roster, run.run_id)
+
+
+def _with_enrollment(sample_copy: Path, line: str | None) -> None:
+    """The sample's enrollments, plus one more row (``sourcedId,class,user``) when given."""
+    shutil.copy(SAMPLE_UPLOAD / "enrollments.csv", sample_copy / "enrollments.csv")
+    if line is not None:
+        identifier, class_id, user = line.split(",")
+        more = lambda rows: pd.concat(  # noqa: E731
+            [rows, rows.iloc[[1]].assign(sourcedId=identifier, classSourcedId=class_id, userSourcedId=user)],
+            ignore_index=True,
+        )
+        edit_csv(sample_copy, "enrollments.csv", more)
+
+
+def _enrollment_ids(engine: Engine) -> dict[tuple[str, str], int]:
+    classes = roster_table(engine, "classrooms").set_index("id")["sis_id"]
+    students = roster_table(engine, "students").set_index("id")["sis_id"]
+    rows = roster_table(engine, "enrollments").dropna(subset=["student_id"])
+    return {(classes[row.classroom_id], students[row.student_id]): int(row.id) for row in rows.itertuples()}
+
+
+def test_a_first_import_logs_the_rows_it_created_as_one_entry_per_entity(
+    demo_roster: Engine, tmp_path: Path
+) -> None:
+    run = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    with demo_roster.connect() as connection:
+        log = read_change_log(connection, [run.run_id])
+        logged = changes_logged(connection, run.run_id)
+    created = log[log["key"] == CREATED_ROWS_KEY].set_index("entity")
+    assert created.index.is_unique and (created["action"] == "CREATED").all()
+    new_students = run.plan.entities["students"].query("action == 'CREATED'")["key"]
+    students = roster_table(demo_roster, "students").set_index("sis_id")["id"]
+    entry = json.loads(created.loc["students", "after"])
+    assert sorted(ids_in(entry["ids"])) == sorted(students[new_students].tolist())
+    assert entry["count"] == len(new_students)
+    assert logged == sum(sum(counts.values()) for counts in applied_counts(run.plan).values())
+
+
+def ids_in(runs: list[list[int]]) -> list[int]:
+    return [value for first, last in runs for value in range(first, last + 1)]
+
+
+def test_a_link_made_again_by_a_later_run_is_not_restored_twice(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    edit_csv(sample_copy, "enrollments.csv", lambda rows: rows[rows["sourcedId"] != "e-0002"])
+    removing = import_upload(demo_roster, sample_copy, tmp_path, commit=True, allow_large_changes=True)
+    _with_enrollment(sample_copy, None)
+    import_upload(demo_roster, sample_copy, tmp_path, commit=True)  # e-0002 enrolled again
+    state = roster_state(demo_roster)
+
+    with pytest.raises(RollbackRefused, match="1 student_enrollments this run removed were made again"):
+        rollback_run(demo_roster, removing.run_id)
+    assert roster_state(demo_roster) == state
+    rollback_run(demo_roster, removing.run_id, force=True)  # the later one is kept, once
+    assert roster_state(demo_roster) == state
+    assert ("c-0101-hr3", "0001001") in _enrollment_ids(demo_roster)
+
+
+def test_a_forced_rollback_never_deletes_a_later_runs_row_that_got_a_freed_id(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    """SQLite gives the highest id out again once its row is deleted; the later row must survive."""
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    _with_enrollment(sample_copy, "e-9001,c-0101-hr4,0001001")
+    adding = import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    first_id = _enrollment_ids(demo_roster)[("c-0101-hr4", "0001001")]
+    _with_enrollment(sample_copy, None)
+    import_upload(demo_roster, sample_copy, tmp_path, commit=True, allow_large_changes=True)  # removed
+    _with_enrollment(sample_copy, "e-9002,c-0101-hr4,0001002")
+    import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    later_id = _enrollment_ids(demo_roster)[("c-0101-hr4", "0001002")]
+    if demo_roster.dialect.name == "sqlite":
+        assert later_id == first_id  # the freed id, given out again
+
+    with pytest.raises(RollbackRefused, match="changed again by later runs"):
+        rollback_run(demo_roster, adding.run_id)
+    rollback_run(demo_roster, adding.run_id, force=True)
+    assert _enrollment_ids(demo_roster)[("c-0101-hr4", "0001002")] == later_id
+
+
+def test_a_run_logged_one_entry_per_created_row_still_rolls_back(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    """Change logs written before created rows were logged by id runs hold one entry per row."""
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    before = roster_state(demo_roster)
+    _with_enrollment(sample_copy, "e-9001,c-0101-hr4,0001001")
+    edit_csv(
+        sample_copy,
+        "users.csv",
+        lambda users: pd.concat([users, users.iloc[[1]].assign(sourcedId="0009999")]),
+    )
+    run = import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    students = roster_table(demo_roster, "students").set_index("sis_id")["id"]
+    classes = roster_table(demo_roster, "classrooms").set_index("sis_id")["id"]
+    old_style = pd.DataFrame(
+        {
+            "run_id": run.run_id,
+            "district_id": int(roster_table(demo_roster, "students")["district_id"].iloc[0]),
+            "entity": ["students", "student_enrollments"],
+            "key": ["0009999", "c-0101-hr4|0001001"],
+            "action": "CREATED",
+            "before": None,
+            "after": [
+                json.dumps({"id": int(students["0009999"])}),
+                json.dumps(
+                    {"classroom_id": int(classes["c-0101-hr4"]), "student_id": int(students["0001001"])}
+                ),
+            ],
+        }
+    )
+    with demo_roster.begin() as connection:
+        connection.execute(delete(CHANGE_LOG).where(CHANGE_LOG.c.run_id == run.run_id))
+        insert_rows(connection, CHANGE_LOG, old_style)
+
+    rollback_run(demo_roster, run.run_id)
+    assert roster_state(demo_roster) == before

@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 import pytest
 from sqlalchemy import Engine, func, select
 
-from roster_pipeline.apply.change_log import CHANGE_LOG
+from roster_pipeline.apply.change_log import CHANGE_LOG, changes_logged
 from roster_pipeline.apply.runs import COMMITTED, DRY_RUN, list_runs
 from roster_pipeline.import_run import COMMIT_STARTED
 from roster_pipeline.roster.fixtures import load_fixture
@@ -154,8 +154,7 @@ def test_a_large_commit_killed_midway_leaves_nothing_and_the_rerun_commits_every
     with roster_engine.connect() as connection:
         district_id = find_tenant(connection, TENANT).id
         assert set(duplicate_sis_ids(connection, district_id).values()) == {0}
-        logged = select(func.count()).select_from(CHANGE_LOG).where(CHANGE_LOG.c.run_id == outcome["run_id"])
-        assert connection.execute(logged).scalar_one() == sum(expected.values())
+        assert changes_logged(connection, outcome["run_id"]) == sum(expected.values())
     print(
         f"\n{backend}: {STUDENTS[backend]:,} students, killed {killed_at} after {killed_after:.1f} s; "
         f"re-run committed {sum(expected.values()):,} rows; total {time.monotonic() - started:.1f} s"
