@@ -6,6 +6,7 @@ standard column names and normalised values (for matching), plus one issues tabl
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -95,6 +96,7 @@ def validate_upload(
             manifest, manifest_issues = parse_manifest(validated.frame, validated.name)
             issues.append(columns_as_written(manifest_issues, files))
 
+    to_read = []
     for name, data in upload.files.items():
         fmt = format_for(name)
         if name == manifest_name:
@@ -108,10 +110,16 @@ def validate_upload(
         if mode == ABSENT:
             notes.append(Issue(fmt.name, "file_declared_absent"))
             continue
-        validated, file_issues = _validate_file(fmt.name, data, fmt, context, settings)
-        validated.mode = mode
-        files[fmt.name] = validated
-        issues.append(file_issues)
+        to_read.append((fmt, data, mode))
+    # Two files at a time: Arrow parses and checks without holding the GIL, so the second core helps.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate") as pool:
+        checked = pool.map(
+            lambda item: _validate_file(item[0].name, item[1], item[0], context, settings), to_read
+        )
+        for (fmt, _, mode), (validated, file_issues) in zip(to_read, checked, strict=True):
+            validated.mode = mode
+            files[fmt.name] = validated
+            issues.append(file_issues)
 
     # A file the source would not read (too large, an unsafe name, a link) is reported as such, not
     # also as missing.
