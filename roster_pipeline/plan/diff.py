@@ -56,8 +56,9 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
     merged["action"] = pd.Series(action, index=merged.index, dtype=STRING)
     merged = merged[action != ""]
     keeps_old = merged["action"].isin([ARCHIVED, REMOVED]) & (merged["_merge"] == "right_only")
-    for name in spec.fields:
-        merged[name] = merged[name].where(~keeps_old, merged[OLD + name])
+    if keeps_old.any():
+        for name in spec.fields:
+            merged[name] = merged[name].where(~keeps_old, merged[OLD + name])
     merged["changed"] = _changed_fields(merged, spec.fields, differs)
     columns = ["action", *spec.keys, "id", *parent_ids, *spec.fields]
     columns += [OLD + name for name in (*spec.fields, *stamps)] + ["changed", "file", "line"]
@@ -79,5 +80,7 @@ def _changed_fields(
     changed = pd.Series("", index=merged.index, dtype=STRING)
     for name in fields:
         mark = differs[name][merged.index.to_numpy()] & updating
-        changed = changed.where(~mark, changed + np.where(changed == "", "", ",") + name)
+        if mark.any():  # only the rows it changes: a re-import changes few, often none
+            marked = changed[mark]
+            changed[mark] = marked.where(marked == "", marked + ",") + name
     return changed
