@@ -44,7 +44,13 @@ from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.reports.writer import csv_bytes, iter_results_files, write_files
-from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, RosterSnapshot, read_snapshot, read_table
+from roster_pipeline.roster.snapshot import (
+    CONTEXT_TABLES,
+    SNAPSHOT_TABLES,
+    RosterSnapshot,
+    read_snapshot,
+    read_table,
+)
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 from roster_pipeline.upload.members import UploadFiles
 from roster_pipeline.upload.sources import read_upload
@@ -78,10 +84,6 @@ class ImportOutcome:
 
 def run_folder(data_dir: Folder, run_id: str) -> Folder:
     return data_dir / "runs" / run_id
-
-
-# The snapshot tables validation looks at (not the links: enrollments, guardians, attributes).
-CONTEXT_TABLES = ("schools", "classrooms", "students", "staff")
 
 
 def upload_context(snapshot: RosterSnapshot) -> UploadContext:
@@ -125,6 +127,15 @@ def _context(tenant: Tenant, tables: dict[str, pd.DataFrame]) -> UploadContext:
     )
 
 
+# Plans up to this many rows are saved while the results are written (a 100k-student district's has
+# 1.4M, a million-student one's 13.7M).
+SAVE_ALONGSIDE_RESULTS_ROWS = 5_000_000
+
+
+def plan_rows(plan: StagedPlan) -> int:
+    return sum(len(frame) for frame in plan.entities.values())
+
+
 def run_import(
     engine: Engine,
     location: str,
@@ -150,41 +161,49 @@ def run_import(
         del files
         snapshot = reading.snapshot()
     plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
-    if plan is not None:
+    # The results say what the plan does to each row, whatever becomes of the run: they are written
+    # while the plan is saved (Parquet, mostly without the GIL), before the run is recorded. Not for
+    # the largest plans: both at once are what a million-student district's memory cannot hold.
+    alongside = plan is not None and plan_rows(plan) <= SAVE_ALONGSIDE_RESULTS_ROWS
+    if plan is not None and not alongside:
         save_plan(plan, folder / "plan")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan") as pool:
+        saving = pool.submit(save_plan, plan, folder / "plan") if alongside else None
+        files = iter_import_results(validated, plan)
+        suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
+        if len(suggestions):
+            files = chain(files, [("classroom_suggestions.csv", csv_bytes(suggestions))])
+        results = write_files(folder / "results", files)
+        if saving is not None:
+            saving.result()
     status, message = settle_run(
         engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
     )
-    files = iter_import_results(validated, plan)
-    suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
-    if len(suggestions):
-        files = chain(files, [("classroom_suggestions.csv", csv_bytes(suggestions))])
-    results = write_files(folder / "results", files)
     return ImportOutcome(run_id, snapshot.tenant.key, status, message, validated, plan, folder, results)
 
 
 def load_snapshot(
     engine: Engine,
     tenant_key: str,
-    on_records: Callable[[Tenant, dict[str, pd.DataFrame]], None] | None = None,
+    on_context: Callable[[Tenant, dict[str, pd.DataFrame]], None] | None = None,
 ) -> RosterSnapshot:
     """The tenant's roster as one consistent state (REPEATABLE READ where the database has it)."""
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as connection, connection.begin():
-        return read_snapshot(connection, find_tenant(connection, tenant_key), on_records)
+        return read_snapshot(connection, find_tenant(connection, tenant_key), on_context)
 
 
 class SnapshotReading:
     """The snapshot read on a thread of its own while the upload is read and validated, so the
     database works on the other core meanwhile (about a second of a 100k-student re-import).
-    Validation needs only the records' SIS IDs, which are read first; the links follow in the same
-    transaction, so the context and the snapshot describe one state."""
+    Validation needs only some records' SIS IDs (CONTEXT_TABLES), which are read first; the rest
+    follows in the same transaction, so the context and the snapshot describe one state."""
 
     def __init__(self, engine: Engine, tenant_key: str, pool: ThreadPoolExecutor) -> None:
         self._context: Future[UploadContext] = Future()
-        self._snapshot = pool.submit(load_snapshot, engine, tenant_key, self._records_read)
+        self._snapshot = pool.submit(load_snapshot, engine, tenant_key, self._context_read)
 
-    def _records_read(self, tenant: Tenant, tables: dict[str, pd.DataFrame]) -> None:
+    def _context_read(self, tenant: Tenant, tables: dict[str, pd.DataFrame]) -> None:
         self._context.set_result(_context(tenant, tables))
 
     def context(self) -> UploadContext:

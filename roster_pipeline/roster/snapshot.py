@@ -66,19 +66,19 @@ SNAPSHOT_TABLES: dict[str, Table] = {
     "student_guardians": StudentGuardian.__table__,
     "student_attributes": StudentAttribute.__table__,
 }
-# Read first, in this order: everything a link points at.
-RECORD_TABLES = ("schools", "classrooms", "students", "staff", "guardians")
-assert tuple(SNAPSHOT_TABLES)[: len(RECORD_TABLES)] == RECORD_TABLES
+# What validating an upload needs of the roster (the SIS IDs a delta file may name), read first.
+CONTEXT_TABLES = ("schools", "classrooms", "students", "staff")
+assert tuple(SNAPSHOT_TABLES)[: len(CONTEXT_TABLES)] == CONTEXT_TABLES
 
 
 def read_snapshot(
     connection: Connection,
     tenant: Tenant,
-    on_records: Callable[[Tenant, dict[str, pd.DataFrame]], None] | None = None,
+    on_context: Callable[[Tenant, dict[str, pd.DataFrame]], None] | None = None,
 ) -> RosterSnapshot:
     """On PostgreSQL, read in a REPEATABLE READ transaction (see load_snapshot) so the frames and the
-    fingerprint describe the same state. ``on_records`` gets the record tables as soon as they are
-    read, before the (larger) link tables."""
+    fingerprint describe the same state. ``on_context`` gets the CONTEXT_TABLES as soon as they are
+    read, before the rest."""
     postgresql = is_postgresql(connection)
     frames: dict[str, pd.DataFrame] = {}
     sums: dict[str, tuple[int, int]] = {}
@@ -87,8 +87,8 @@ def read_snapshot(
             frames[name], sums[name] = _read_copy(connection, table, tenant.id)
         else:
             frames[name] = read_table(connection, table, tenant.id)
-        if on_records is not None and name == RECORD_TABLES[-1]:
-            on_records(tenant, dict(frames))
+        if on_context is not None and name == CONTEXT_TABLES[-1]:
+            on_context(tenant, dict(frames))
     if postgresql:
         fingerprint = fingerprint_of_sums(tenant.key, sums)
     else:
