@@ -90,16 +90,16 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
     row_key = row_key[order]
     first = np.r_[True, row_key[1:] != row_key[:-1]]
     best = found[first].reset_index(drop=True)
-    action_names = np.array(list(actions), dtype=object)
+    # Categorical action and detail: a handful of distinct texts over up to 14M rows.
     result = pd.DataFrame(
         {
             "file": pd.Categorical.from_codes(best["file"].to_numpy(), categories=list(files)),
             "line": best["line"].to_numpy(),
-            "action": pd.array(action_names[best["action"].to_numpy()], dtype=STRING),
+            "action": pd.Categorical.from_codes(best["action"].to_numpy(), categories=list(actions)),
         }
     )
-    detail = np.full(len(best), "", dtype=object)
     best_key = row_key[first]  # ascending: rows were sorted by it
+    noted: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, notes); later ones win
     several = ~(first & np.r_[first[1:], True])  # rows whose (file, line) has more than one change
     if several.any():
         word_names = [
@@ -108,12 +108,25 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
         word = found["entity"].to_numpy()[several].astype("int64") * len(actions)
         word += found["action"].to_numpy()[several]
         keys, notes = _several_changes(row_key[several], word, np.array(word_names, dtype=object))
-        detail[np.searchsorted(best_key, keys)] = notes
+        noted.append((np.searchsorted(best_key, keys), notes))
     for flagged in details:  # a merge candidate's own note wins over the list of changes
         keys = flagged["file"].to_numpy().astype("int64") * (int(line.max()) + 1) + flagged["line"].to_numpy()
-        detail[np.searchsorted(best_key, keys)] = flagged["detail"].to_numpy()
-    result["detail"] = pd.array(detail, dtype=STRING)
+        noted.append((np.searchsorted(best_key, keys), flagged["detail"].to_numpy()))
+    result["detail"] = _notes_at(len(best), noted)
     return result[ROW_ACTION_COLUMNS]
+
+
+def _notes_at(size: int, noted: list[tuple[np.ndarray, np.ndarray]]) -> pd.Categorical:
+    """ "" everywhere but at the noted positions (a later note at the same position wins)."""
+    codes = np.zeros(size, dtype="int32")
+    if not noted:
+        return pd.Categorical.from_codes(codes, categories=[""])
+    positions = np.concatenate([where for where, _ in noted])
+    notes = np.concatenate([np.asarray(texts, dtype=object) for _, texts in noted])
+    last = len(positions) - 1 - np.unique(positions[::-1], return_index=True)[1]
+    note_codes, distinct = pd.factorize(notes[last])
+    codes[positions[last]] = note_codes + 1
+    return pd.Categorical.from_codes(codes, categories=["", *distinct])
 
 
 def _coded(

@@ -49,8 +49,8 @@ def file_results(
     action = pd.Series(no_plan_action, index=lines, dtype=STRING)
     if actions is not None:
         mine = actions[actions["file"] == name].set_index("line")
-        action = mine["action"].reindex(lines).fillna(no_plan_action).astype(STRING)
-        detail = mine["detail"].reindex(lines).fillna("").astype(STRING)
+        action = mine["action"].astype(STRING).reindex(lines).fillna(no_plan_action)
+        detail = mine["detail"].astype(STRING).reindex(lines).fillna("")
         message = message.where(detail == "", detail.where(message == "", detail + "; " + message))
     results["action"] = action.to_numpy()
     results["message"] = message.to_numpy()
