@@ -27,7 +27,7 @@ from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
-from roster_pipeline.roster.bulk import copy_out, delete_rows, insert_rows, update_rows
+from roster_pipeline.roster.bulk import copy_out, delete_rows, highest_id, insert_rows, update_rows
 from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.snapshot import current_fingerprint
 from roster_pipeline.roster.tenants import Tenant, find_tenant
@@ -208,7 +208,7 @@ def _write_links(
     natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
     action = plan["action"]
     created = (action == CREATED).to_numpy()
-    mark = _highest_id(connection, table)
+    mark = highest_id(connection, table)
     insert_rows(connection, table, plan.loc[created, [*natural, *fields]].assign(district_id=tenant.id))
     new_runs, new_count = _ids_above(connection, table, tenant.id, mark)
     update_rows(connection, table, plan.loc[action == UPDATED, ["id", *fields]])
@@ -232,10 +232,6 @@ def _write_links(
     if new_count:  # undone by their ids; what they hold is in the run's saved plan
         entries.append(created_rows_entry(run_id, tenant.id, spec.name, new_runs, new_count))
     return pd.concat(entries, ignore_index=True)
-
-
-def _highest_id(connection: Connection, table: Table) -> int:
-    return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
 
 def _ids_above(

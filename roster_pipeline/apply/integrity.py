@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Table, exists, func, select
 
 from roster_pipeline.matching.entities import ENTITIES
+from roster_pipeline.roster.bulk import highest_id
 from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.models import School
 
@@ -28,10 +29,7 @@ RECORD_SCHOOLS: tuple[tuple[Table, str, Table], ...] = tuple(
 
 def link_watermarks(connection: Connection) -> dict[str, int]:
     """Each link table's highest id: rows this transaction adds afterwards lie above it."""
-    return {
-        table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        for table in LINK_TABLES
-    }
+    return {table.name: highest_id(connection, table) for table in LINK_TABLES}
 
 
 def dangling_references(

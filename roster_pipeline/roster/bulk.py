@@ -1,8 +1,9 @@
-"""Bulk writes: one statement (or one COPY) per table and action, never one ORM call per row.
+"""Bulk writes (and the reads they need): one statement (or one COPY) per table and action, never one
+ORM call per row.
 
 PostgreSQL gets ``COPY ... FROM STDIN`` for inserts and a COPY into a temporary table plus one
-``UPDATE ... FROM`` for updates; other databases get executemany. Frames hold text as "" for empty,
-which is written as NULL.
+``UPDATE ... FROM`` for updates, and ``COPY ... TO STDOUT`` read by Arrow for large reads; other
+databases get executemany. Frames hold text as "" for empty, which is written as NULL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Table, bindparam, delete, insert, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from roster_pipeline.roster.database import is_postgresql
 
@@ -67,6 +68,11 @@ def delete_id_runs(connection: Connection, table: Table, district_id: int, runs:
         connection.execute(
             delete(table).where(table.c.district_id == district_id, table.c.id.between(first, last))
         )
+
+
+def highest_id(connection: Connection, table: Table) -> int:
+    """The table's highest id (0 when empty): rows inserted afterwards lie above it."""
+    return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
 
 def _records(rows: pd.DataFrame) -> list[dict]:
