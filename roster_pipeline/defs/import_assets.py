@@ -62,6 +62,16 @@ class CommitConfig(Config):
     allow_large_changes: bool = False
 
 
+def import_run_config(location: str, dry_run: bool) -> dict:
+    """The run config of one import: which upload, and whether it stops as a dry run."""
+    return {
+        "ops": {
+            "raw_upload": {"config": {"upload": location}},
+            "import_commit": {"config": {"dry_run": dry_run}},
+        }
+    }
+
+
 @dataclass
 class UploadRef:
     """Which upload a run imports, for the steps that need its address but not its files."""

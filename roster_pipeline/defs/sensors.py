@@ -16,6 +16,7 @@ from dagster import (
     sensor,
 )
 
+from roster_pipeline.defs.import_assets import import_run_config
 from roster_pipeline.defs.jobs import import_upload_job
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import DropBucket
@@ -62,12 +63,7 @@ def run_request(upload: DropUpload) -> RunRequest:
     return RunRequest(
         run_key=upload.run_key,
         partition_key=upload.tenant,
-        run_config={
-            "ops": {
-                "raw_upload": {"config": {"upload": upload.location}},
-                "import_commit": {"config": {"dry_run": not upload.commit}},
-            }
-        },
+        run_config=import_run_config(upload.location, not upload.commit),
         tags={"roster/tenant": upload.tenant, "roster/upload": upload.upload_id},
     )
 

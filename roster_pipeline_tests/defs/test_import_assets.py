@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
 from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run, rollback_import_run
 from roster_pipeline.defs.partitions import tenants
@@ -55,12 +55,7 @@ def run_import(setup, location: str, dry_run: bool = True):
         partition_key=TENANT,
         instance=instance,
         resources=resources,
-        run_config={
-            "ops": {
-                "raw_upload": {"config": {"upload": location}},
-                "import_commit": {"config": {"dry_run": dry_run}},
-            }
-        },
+        run_config=import_run_config(location, dry_run),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
 from roster_pipeline.defs.sensors import s3_drop_sensor
@@ -194,12 +194,7 @@ def import_job(job_setup, location: str, dry_run: bool):
         partition_key=TENANT,
         instance=instance,
         resources=resources,
-        run_config={
-            "ops": {
-                "raw_upload": {"config": {"upload": location}},
-                "import_commit": {"config": {"dry_run": dry_run}},
-            }
-        },
+        run_config=import_run_config(location, dry_run),
     )
 
 

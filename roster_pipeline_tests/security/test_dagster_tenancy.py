@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
 from roster_pipeline.defs.roster_operations import classroom_ids_job, merge_students_job
@@ -50,12 +50,7 @@ def import_run(setup, tenant: str, location: str, dry_run: bool = True):  # type
         instance=instance,
         resources=resources,
         raise_on_error=False,
-        run_config={
-            "ops": {
-                "raw_upload": {"config": {"upload": location}},
-                "import_commit": {"config": {"dry_run": dry_run}},
-            }
-        },
+        run_config=import_run_config(location, dry_run),
     )
 
 

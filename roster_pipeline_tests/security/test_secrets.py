@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from roster_pipeline.cli.main import main
+from roster_pipeline.defs.import_assets import import_run_config
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.sensors import AlertNotSent, AlertWebhook, import_failure_alert
 from roster_pipeline.import_run import run_import
@@ -231,12 +232,7 @@ def run_import_job(defs, location: str, dry_run: bool = False):  # type: ignore[
         instance=instance,
         partition_key=DEMO,
         raise_on_error=False,
-        run_config={
-            "ops": {
-                "raw_upload": {"config": {"upload": location}},
-                "import_commit": {"config": {"dry_run": dry_run}},
-            }
-        },
+        run_config=import_run_config(location, dry_run),
     )
     return instance, result
 
