@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from roster_pipeline.frames import is_in
 from roster_pipeline.matching.existing import existing_links, existing_records
 from roster_pipeline.matching.incoming import IncomingRoster, incoming_roster
 from roster_pipeline.matching.people import match_by_contact
@@ -54,7 +55,7 @@ class RosterMatches:
         for name in ("classrooms", "students", "staff", "guardians"):
             keys = self.incoming.entities[name]["key"]
             existing = self.existing[name]
-            found = existing[existing["key"].isin(keys.to_numpy())]
+            found = existing[is_in(existing["key"], keys)]
             by_contact = int((found["matched_by"] != "").sum())
             rows.append(
                 {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from roster_pipeline.frames import is_in
 from roster_pipeline.matching.entities import CLASSROOMS
 from roster_pipeline.matching.existing import existing_records
 from roster_pipeline.plan.actions import ARCHIVED, UPDATED
@@ -28,7 +29,7 @@ def classroom_ids_plan(
     not_manual = sorted(set(accepted["classroom_id"]) - set(manual["id"].astype(int)))
     if not_manual:
         raise ClassroomIdsRefused(f"classrooms {not_manual} are not active classrooms without an SIS ID")
-    taken = accepted["class_sis_id"].isin(records.loc[records["key"] != "", "key"])
+    taken = is_in(accepted["class_sis_id"], records.loc[records["key"] != "", "key"])
     if taken.any():
         raise ClassroomIdsRefused(f"SIS IDs already in the roster: {sorted(accepted['class_sis_id'][taken])}")
     if accepted["class_sis_id"].duplicated().any() or accepted["classroom_id"].duplicated().any():

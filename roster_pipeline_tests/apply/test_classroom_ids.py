@@ -89,6 +89,16 @@ def test_an_sis_id_is_given_once(by_hand: Engine, tmp_path: Path) -> None:
         run_classroom_ids(by_hand, TENANT, tmp_path, twice)
 
 
+def test_an_sis_id_the_roster_holds_is_refused(by_hand: Engine, tmp_path: Path) -> None:
+    by_title = roster_table(by_hand, "classrooms", TENANT).set_index("title")["id"]
+    first = pd.DataFrame({"classroom_id": [by_title["MATH 7 P1"]], "class_sis_id": ["c-0102-m7p1"]})
+    run_id = run_classroom_ids(by_hand, TENANT, tmp_path, first)[0]
+    assert apply_reviewed_run(by_hand, run_id, tmp_path)[0] == "COMMITTED"
+    again = pd.DataFrame({"classroom_id": [by_title["Math 7 - P2"]], "class_sis_id": ["c-0102-m7p1"]})
+    with pytest.raises(ClassroomIdsRefused, match=r"already in the roster: \['c-0102-m7p1'\]"):
+        run_classroom_ids(by_hand, TENANT, tmp_path, again)
+
+
 def test_the_classrooms_commands(tmp_path: Path, capsys) -> None:
     flags = ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "--data-dir", str(tmp_path / "data")]
     main(["db", "seed-demo", *flags])
