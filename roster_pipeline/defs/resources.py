@@ -10,7 +10,7 @@ from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import UploadFiles
-from roster_pipeline.upload.s3 import S3Retry, make_s3_client, put_object_bytes
+from roster_pipeline.upload.s3 import S3Retry, make_s3_client, put_objects
 from roster_pipeline.upload.sources import read_upload
 
 
@@ -59,10 +59,11 @@ class DropBucket(ConfigurableResource):
     def write_results(self, tenant: str, upload_id: str, files: dict[str, bytes]) -> list[str]:
         """Files into ``<results_prefix>/<tenant>/<upload-id>/`` (names may hold a subfolder)."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
-        client = self.client()
-        for name, data in files.items():
-            kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
-            put_object_bytes(client, self.bucket, prefix + name, data, kind)
+        objects = {
+            prefix + name: (data, "text/csv" if name.endswith(".csv") else "application/octet-stream")
+            for name, data in files.items()
+        }
+        put_objects(self.client(), self.bucket, objects)
         return [f"s3://{self.bucket}/{prefix}{name}" for name in files]
 
 

@@ -14,6 +14,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import Member, UploadFiles, collect_members
 
 T = TypeVar("T")
+PARALLEL_PUTS = 4
 _UNSAFE_IN_KEY = re.compile(r"[\\\x00-\x1f\x7f]")  # backslashes and control characters
 
 # Error codes S3 (and S3-compatible servers) answer with when trying again later may work.
@@ -213,6 +215,23 @@ def put_object_bytes(
         lambda: client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type),
         retry or retry_policy(client),
     )
+
+
+def put_objects(
+    client: Any, bucket: str, objects: dict[str, tuple[bytes, str]], retry: S3Retry | None = None
+) -> None:
+    """Write ``{key: (data, content type)}``, a few at a time (each PUT waits mostly on the network),
+    the last one after all the others: a saved plan's summary comes last, so a folder without it
+    holds no whole plan."""
+    if not objects:
+        return
+    *first, last = objects.items()
+    with ThreadPoolExecutor(max_workers=PARALLEL_PUTS, thread_name_prefix="s3-put") as pool:
+        for done in [
+            pool.submit(put_object_bytes, client, bucket, key, *value, retry) for key, value in first
+        ]:
+            done.result()
+    put_object_bytes(client, bucket, last[0], *last[1], retry)
 
 
 def read_s3_upload(

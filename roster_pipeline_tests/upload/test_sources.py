@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
+from roster_pipeline.upload.s3 import S3Retry, put_objects
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 
@@ -136,3 +138,33 @@ def test_s3_object_over_the_limit_is_not_downloaded_whole(s3_client, bucket: str
     upload = read_upload(f"s3://{bucket}/up", UploadLimits(max_file_bytes=1_000), s3_client=s3_client)
     assert upload.files == {}
     assert codes(upload) == [("file_too_large", "200000")]
+
+
+class RecordingClient:
+    """The real client, noting when each PUT started and finished."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self.client, self.started, self.finished = client, {}, {}
+
+    def put_object(self, **request):  # type: ignore[no-untyped-def]
+        self.started[request["Key"]] = time.monotonic()
+        response = self.client.put_object(**request)
+        self.finished[request["Key"]] = time.monotonic()
+        return response
+
+
+def test_objects_are_written_whole_and_the_last_after_all_the_others(s3_client, bucket: str):
+    objects = {
+        f"results/plan/{name}.parquet": (name.encode() * 100_000, "application/octet-stream")
+        for name in "abcdef"
+    }
+    objects["results/plan/summary.json"] = (b"{}", "application/json")
+    recording = RecordingClient(s3_client)
+
+    put_objects(recording, bucket, objects, S3Retry())
+
+    for key, (data, kind) in objects.items():
+        stored = s3_client.get_object(Bucket=bucket, Key=key)
+        assert (stored["Body"].read(), stored["ContentType"]) == (data, kind)
+    others_done = max(at for key, at in recording.finished.items() if not key.endswith("summary.json"))
+    assert recording.started["results/plan/summary.json"] >= others_done
