@@ -73,6 +73,8 @@ CODES: dict[str, CodeInfo] = {
     "unknown_school": CodeInfo(_E, "the School ID is not a school of this district"),
     "school_mismatch": CodeInfo(_E, "the enrollment's School ID differs from its class's School ID"),
     "unknown_class": CodeInfo(_E, "the class is not in classes.csv"),
+    "unknown_course": CodeInfo(_E, "the course is not in courses.csv"),
+    "unknown_term": CodeInfo(_E, "the term is not in academicSessions.csv"),
     "unknown_user": CodeInfo(_E, "the user is not in users.csv"),
     "unknown_student": CodeInfo(_E, "the student is not a student in users.csv"),
     "unknown_guardian": CodeInfo(_E, "the guardian is neither a guardian-type user nor in guardians.csv"),

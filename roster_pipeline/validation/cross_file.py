@@ -25,7 +25,10 @@ Frames = dict[str, pd.DataFrame]
 UPLOAD = "(upload)"
 
 
-def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
+def cross_file_issues(
+    frames: Frames, context: UploadContext, delta_files: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """``delta_files``: the files the manifest says list only what changed."""
     users = frames.get("users.csv")
     notes: list[Issue] = []
     issues = [
@@ -34,6 +37,7 @@ def cross_file_issues(frames: Frames, context: UploadContext) -> pd.DataFrame:
         _guardian_references(frames, context, notes),
         _attribute_references(frames, context, notes),
         _demographic_references(frames, context, notes),
+        _course_and_term_references(frames, delta_files),
     ]
     if users is not None:
         issues.append(_agent_references(users, frames.get("guardians.csv")))
@@ -120,6 +124,28 @@ def _enrollment_references(frames: Frames, context: UploadContext, notes: list[I
     issues.append(_role_agreement(file, enrollments, users, context))
     if classes is not None and {"schoolSourcedId"} <= set(classes.columns) & set(enrollments.columns):
         issues.append(_school_agreement(file, enrollments, classes))
+    return concat_issues(issues)
+
+
+def _course_and_term_references(frames: Frames, delta_files: frozenset[str]) -> pd.DataFrame:
+    """A class's course and terms are checked against courses.csv and academicSessions.csv when the
+    upload lists them all (bulk). The roster keeps no courses or terms, so without the file, or with a
+    delta one, there is nothing to check against."""
+    classes = frames.get("classes.csv")
+    if classes is None:
+        return concat_issues([])
+    issues = []
+    for column, listing, code in (
+        ("courseSourcedId", "courses.csv", "unknown_course"),
+        ("termSourcedIds", "academicSessions.csv", "unknown_term"),
+    ):
+        listed = frames.get(listing)
+        if listed is None or listing in delta_files or column not in classes.columns:
+            continue
+        values = classes.loc[classes[column] != "", column]
+        items = split_list(values) if column == "termSourcedIds" else values
+        unknown = (items != "") & ~is_in(items, _ids(listed, "sourcedId"))
+        issues.append(row_issues("classes.csv", items.index[unknown], column, items[unknown], code))
     return concat_issues(issues)
 
 

@@ -18,7 +18,7 @@ from roster_pipeline.schemas.file_format import FileFormat
 from roster_pipeline.schemas.registry import IGNORED_ONEROSTER_FILES, ROSTER_FILES, format_for
 from roster_pipeline.upload.csv_reader import read_csv_table
 from roster_pipeline.upload.headers import EXTENSION_PREFIX, match_headers
-from roster_pipeline.upload.manifest import ABSENT, BULK, MANIFEST, Manifest, parse_manifest
+from roster_pipeline.upload.manifest import ABSENT, BULK, DELTA, MANIFEST, Manifest, parse_manifest
 from roster_pipeline.upload.members import UPLOAD, UploadFiles
 from roster_pipeline.validation.cross_file import cross_file_issues
 from roster_pipeline.validation.file_rules import HIDDEN, SECRET_COLUMNS, row_rules, schema_issues
@@ -131,7 +131,8 @@ def validate_upload(
     readable = {name: item.frame for name, item in files.items() if item.frame is not None}
     if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")):
         notes.append(Issue(UPLOAD, "no_roster_files"))
-    issues.append(columns_as_written(cross_file_issues(readable, context), files))
+    delta_files = frozenset(name for name, item in files.items() if item.mode == DELTA)
+    issues.append(columns_as_written(cross_file_issues(readable, context, delta_files), files))
     issues.append(issues_from(notes))
     return ValidatedUpload(upload.location, context, manifest, files, _sorted(concat_issues(issues)))
 

@@ -273,6 +273,8 @@ CASES: list[Case] = [
     case("student-with-seven-agents", REFERENCES, sample_with({"users.csv": replace("S-1001,,,,,03", 'S-1001,,,,"g-5001,g-5002,g-5003,g-5004,g-5005,g-5006,g-5007",03')}), "users.csv:2:agentSourcedIds:too_many_guardians", "guardians.csv:2:studentSourcedId:too_many_guardians"),
     fixture("unknown_school", REFERENCES),
     fixture("unknown_class", REFERENCES),
+    fixture("unknown_course", REFERENCES),
+    fixture("unknown_term", REFERENCES),
     fixture("unknown_user", REFERENCES),
     fixture("unknown_student", REFERENCES),
     fixture("unknown_guardian", REFERENCES),

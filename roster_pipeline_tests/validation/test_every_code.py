@@ -73,6 +73,8 @@ CASES: dict[str, tuple[dict[str, str | bytes], tuple[str, int | None, str]]] = {
     "unknown_school": ({"classes.csv": "sourcedId,title,schoolSourcedId\nc1,Math,sch-9\n"}, ("classes.csv", 2, "schoolSourcedId")),
     "school_mismatch": ({"users.csv": USERS + TEACHER, "classes.csv": CLASSES, "enrollments.csv": ENROLL + "c1,t1,teacher,sch-2,,\n"}, ("enrollments.csv", 2, "schoolSourcedId")),
     "unknown_class": ({"users.csv": USERS + TEACHER, "classes.csv": CLASSES, "enrollments.csv": ENROLL + "c9,t1,teacher,sch-1,,\n"}, ("enrollments.csv", 2, "classSourcedId")),
+    "unknown_course": ({"classes.csv": "sourcedId,title,schoolSourcedId,courseSourcedId\nc1,Math,sch-1,crs-9\n", "courses.csv": "sourcedId,title\ncrs-1,Math\n"}, ("classes.csv", 2, "courseSourcedId")),
+    "unknown_term": ({"classes.csv": "sourcedId,title,schoolSourcedId,termSourcedIds\nc1,Math,sch-1,\"t1,t9\"\n", "academicSessions.csv": "sourcedId,title\nt1,2026-27\n"}, ("classes.csv", 2, "termSourcedIds")),
     "unknown_user": ({"users.csv": USERS + TEACHER, "classes.csv": CLASSES, "enrollments.csv": ENROLL + "c1,t9,teacher,sch-1,,\n"}, ("enrollments.csv", 2, "userSourcedId")),
     "unknown_student": ({"users.csv": USERS + TEACHER, "student_attributes.csv": ATTRS + "t1,ell,true\n"}, ("student_attributes.csv", 2, "studentSourcedId")),
     "unknown_guardian": ({"users.csv": USERS.strip() + ",agentSourcedIds\n" + STUDENT.strip() + ",g-404\n"}, ("users.csv", 2, "agentSourcedIds")),

@@ -296,6 +296,29 @@ def test_cross_file_issues_name_the_column_as_the_district_wrote_it(tmp_path: Pa
     assert expected <= reported(result.issues), found(result)
 
 
+def test_courses_and_terms_are_checked_against_whole_listings_only(tmp_path: Path):
+    files = {
+        "orgs.csv": ORGS,
+        "users.csv": USERS_HEADER + STUDENT,
+        "classes.csv": "sourcedId,title,schoolSourcedId,courseSourcedId,termSourcedIds\n"
+        'cls-1,Math 3,sch-1,crs-1,"t1, t2"\ncls-2,Art 3,sch-1,crs-9,"t1, t9"\n',
+        "courses.csv": "sourcedId,title\ncrs-1,Math 3\ncrs-2,Art 3\n",
+        "academicSessions.csv": "sourcedId,title\nt1,2026-27\nt2,Fall 2026\n",
+    }
+
+    def catalogue_issues(upload: dict[str, str]) -> set[tuple[int, str, str]]:
+        issues = validate_folder(write_upload(tmp_path / str(len(list(tmp_path.iterdir()))), upload)).issues
+        shown = issues[issues["code"].isin(["unknown_course", "unknown_term"])]
+        return set(zip(shown["line"], shown["code"], shown["value"], strict=True))
+
+    assert catalogue_issues(files) == {(3, "unknown_course", "crs-9"), (3, "unknown_term", "t9")}
+    # A delta listing holds only what changed; the roster keeps no courses or terms to add to it.
+    manifest = "propertyName,value\nfile.courses,delta\nfile.academicSessions,delta\n"
+    assert catalogue_issues({**files, "manifest.csv": manifest}) == set()
+    without = {name: text for name, text in files.items() if name in ("orgs.csv", "users.csv", "classes.csv")}
+    assert catalogue_issues(without) == set()
+
+
 def test_a_manifest_issue_names_the_column_as_the_district_wrote_it(tmp_path: Path):
     files = {
         "orgs.csv": ORGS,
