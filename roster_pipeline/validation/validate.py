@@ -172,8 +172,10 @@ def _validate_file(
     extensions = [column for column in match.unknown if column.lower().startswith(EXTENSION_PREFIX)]
     frame = table.frame[[*keep, *extensions]].rename(columns=keep)
     if wide:
-        issues = [_drop_attribute_column_warnings(concat_issues(issues), match.unknown)]
-        frame = _wide_to_long(table.frame, keep, match.unknown)
+        # An unnamed column (a trailing comma in the header) names no attribute: it stays an unknown one.
+        attributes = [column for column in match.unknown if column]
+        issues = [_drop_attribute_column_warnings(concat_issues(issues), attributes)]
+        frame = _wide_to_long(table.frame, keep, attributes)
     frame, normalised = normalise_values(name, frame)
     value_issues = concat_issues([normalised, schema_issues(fmt, frame), row_rules(fmt, frame, context)])
     validated.as_written = {standard: written for written, standard in keep.items()}

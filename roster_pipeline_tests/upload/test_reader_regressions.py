@@ -118,3 +118,17 @@ def test_blank_cr_lines_before_the_header_are_read_instead_of_crashing() -> None
     assert table.header == ["manifest.version", "1.0"]
     assert table.frame is not None
     assert table.frame.index[:2].tolist() == [5, 7]  # the lines an editor shows
+
+
+def test_a_wide_attributes_file_with_an_unnamed_column_reads_its_attributes_instead_of_crashing() -> None:
+    # Found by fuzzing: the unnamed column (a trailing comma in the header, as spreadsheets export it)
+    # was taken for an attribute named "", which the frame does not have (KeyError).
+    attributes = b"studentSourcedId,ell,iep,\n0001001,true,,\n0001002,,true,\n"
+    result = validate_upload(UploadFiles("memory", files={"student_attributes.csv": attributes}))
+    read = result.frame("student_attributes.csv")
+    assert read[["studentSourcedId", "attribute", "value"]].values.tolist() == [
+        ["0001001", "ell", "true"],
+        ["0001002", "iep", "true"],
+    ]
+    unknown = result.issues[result.issues["code"] == "unknown_column"]
+    assert unknown[["line", "column"]].values.tolist() == [[1, ""]]
