@@ -31,7 +31,7 @@ CODES: dict[str, CodeInfo] = {
     "unknown_file": CodeInfo(_W, "not a roster file; it was ignored"),
     "file_ignored": CodeInfo(_W, "a OneRoster file this importer does not use; it was ignored"),
     "not_text": CodeInfo(_E, "the file is not a text CSV file (binary content)"),
-    "encoding_fallback": CodeInfo(_W, "the file is not valid UTF-8; it was read as Windows-1252"),
+    "encoding_fallback": CodeInfo(_W, "bytes that are not valid UTF-8 were read as Windows-1252"),
     "empty_file": CodeInfo(_E, "the file is empty: it needs a header row and at least one row"),
     "no_rows": CodeInfo(_E, "the file has a header but no rows"),
     "duplicate_column": CodeInfo(_E, "a column name appears more than once in the header"),

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from roster_pipeline.codes import describe
 from roster_pipeline.issues import Issue, concat_issues, issues_from, row_issues
 from roster_pipeline.upload.decoding import NotText, decode_to_utf8
 from roster_pipeline.upload.limits import UploadLimits
@@ -62,7 +63,8 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
     except NotText as error:
         return _unreadable(file, [Issue(file, "not_text", message=f"not a text CSV file: {error}")])
     if decoded.fallback:
-        notes.append(Issue(file, "encoding_fallback"))
+        message = f"{describe('encoding_fallback')} (the first on line {decoded.fallback_line})"
+        notes.append(Issue(file, "encoding_fallback", message=message))
     data = decoded.data
     if not data or data.isspace():
         return _unreadable(file, [*notes, Issue(file, "empty_file")])

@@ -65,6 +65,28 @@ def test_cp1252_file_is_read_with_a_warning():
     assert table.issues["code"].tolist() == ["encoding_fallback"]
 
 
+def test_a_utf8_file_with_one_windows_1252_byte_keeps_its_utf8_names():
+    # One name pasted from an older system; reading the whole file as Windows-1252 garbled the rest.
+    data = "id,name\n1,Zoë Müller\n2,José\n3,Łucja Nowak\n".encode().replace("José".encode(), b"Jos\xe9")
+    table = read_csv_table("users.csv", data)
+    assert rows(table) == [(2, "1", "Zoë Müller"), (3, "2", "José"), (4, "3", "Łucja Nowak")]
+    assert table.issues["code"].tolist() == ["encoding_fallback"]
+    assert "the first on line 3" in table.issues["message"].iloc[0]
+
+
+def test_a_doubled_bom_is_ignored():
+    table = read_csv_table("users.csv", b"\xef\xbb\xbf\xef\xbb\xbfsourcedId,givenName\n001,Ann\n")
+    assert table.header == ["sourcedId", "givenName"]
+    assert rows(table) == [(2, "001", "Ann")]
+    assert table.issues.empty
+
+
+def test_a_byte_windows_1252_does_not_define_is_not_text():
+    table = read_csv_table("users.csv", "id,name\n1,Zoë\n2,Zo\x81\n".encode().replace(b"\xc2\x81", b"\x81"))
+    assert table.issues["code"].tolist() == ["not_text"]
+    assert "byte 20" in table.issues["message"].iloc[0]
+
+
 def test_blank_lines_are_skipped_and_later_lines_keep_their_numbers():
     table = read_csv_table("users.csv", b"id,name\n\n1,a\n\r\n2,b\n")
     assert rows(table) == [(3, "1", "a"), (5, "2", "b")]

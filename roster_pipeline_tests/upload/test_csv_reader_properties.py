@@ -228,3 +228,22 @@ def test_fuzz_corrupted_zip_bytes(zip_folder: Path, data: bytes) -> None:
     path = zip_folder / "corrupted.zip"
     path.write_bytes(data)
     read_and_validate(path)
+
+
+# Letters Windows-1252 writes as one byte from 0xC0 up: alone before an ASCII character, such a byte is
+# never UTF-8, so the reader must take it for Windows-1252 and leave the UTF-8 around it as written.
+LATIN_LETTERS = st.sampled_from([chr(code) for code in range(0xC0, 0x100) if chr(code).isalpha()])
+UTF8_WORDS = st.text(alphabet=list("abcXYZ 09.-éüßŁżçø’"), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(UTF8_WORDS, st.none() | LATIN_LETTERS), min_size=1, max_size=12))
+def test_windows_1252_bytes_in_a_utf8_file_leave_the_utf8_text_as_written(parts: list):
+    text = "".join(word + (letter + "x" if letter else "") for word, letter in parts)
+    data = b"".join(
+        word.encode() + (letter.encode("cp1252") + b"x" if letter else b"") for word, letter in parts
+    )
+    table = read_csv_table("users.csv", b'id,name\n1,"' + data.replace(b'"', b'""') + b'"\n')
+    assert table.frame["name"].tolist() == [text.strip()]
+    fallback = any(letter for _, letter in parts)
+    assert table.issues["code"].tolist() == (["encoding_fallback"] if fallback else [])
