@@ -201,7 +201,6 @@ CASES: list[Case] = [
     case("users-is-a-png", ENCODING, sample_part({"users.csv": PNG}), "users.csv:::not_text"),
     case("classes-is-a-zip", ENCODING, sample_part({"classes.csv": zip_bytes({"classes.csv": SAMPLE["classes.csv"]})}), "classes.csv:::not_text"),
     case("guardians-is-gzipped", ENCODING, sample_part({"guardians.csv": gzipped}), "guardians.csv:::not_text"),
-    case("users-double-bom", ENCODING, sample_with({"users.csv": lambda data: BOM + BOM + data})),
     case("attributes-bom-only", ENCODING, sample_part({"student_attributes.csv": BOM}), "student_attributes.csv:::empty_file"),
     case("users-windows-1252", ENCODING, sample_with({"users.csv": encoded("cp1252")}), "users.csv:::encoding_fallback"),
     # One Windows-1252 byte in a UTF-8 file: the file's other names (Amélie, Björn Müller) stay as written.
