@@ -20,6 +20,17 @@ def is_in(values: pd.Series, allowed: pd.Series | pd.Index | Iterable[str]) -> p
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(STRING)``; a categorical is expanded by Arrow from its codes (pandas goes
+    through a Python object per row)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(STRING)
+    codes = values.cat.codes.to_numpy()
+    categories = _arrow(pd.Series(values.cat.categories))
+    expanded = categories.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(expanded, index=values.index, dtype=STRING)
+
+
 def _arrow(values: pd.Series) -> pa.Array:
     if values.dtype != STRING:
         values = values.astype(STRING)

@@ -9,9 +9,15 @@ candidates) has the apostrophe taken off its ID columns again: ``unescape_formul
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from roster_pipeline.frames import STRING
 
 FORMULA_START = r"^[=+\-@\t\r\x00]"
+FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r\x00", dtype=np.uint8)
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -20,15 +26,37 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = escaped[column]
         if _is_number_like(values):
             continue
-        values = values.astype("string")
-        risky = values.str.contains(FORMULA_START, regex=True).fillna(False).astype(bool)
+        text = pa.array(values.astype(STRING).array)
+        risky = _starts_a_formula(text)
         if risky.any():
-            escaped[column] = values.where(~risky, "'" + values)
-    names = pd.Series([str(name) for name in escaped.columns], dtype="string")
-    risky_names = names.str.contains(FORMULA_START, regex=True).to_numpy()
+            quoted = pc.if_else(risky, pc.utf8_replace_slice(text, 0, 0, "'"), text)
+            escaped[column] = pd.Series(quoted, dtype=STRING, index=values.index)
+    names = pa.array([str(name) for name in escaped.columns], pa.string())
+    risky_names = _starts_a_formula(names)
     if risky_names.any():
-        escaped.columns = names.where(~risky_names, "'" + names).tolist()
+        escaped.columns = [
+            f"'{name}" if risky else name for name, risky in zip(names.to_pylist(), risky_names, strict=True)
+        ]
     return escaped
+
+
+def _starts_a_formula(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Whether each value's first byte is one of FORMULA_START's (all ASCII), read straight from the
+    Arrow buffers: a regular expression over every cell was a sixth of writing the results."""
+    array = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    array = array.cast(pa.large_string())
+    if len(array) == 0:
+        return np.zeros(0, dtype=bool)
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    starts = offsets[:-1]
+    present = offsets[1:] > starts
+    if array.null_count:
+        present &= array.is_valid().to_numpy(zero_copy_only=False)
+    first = np.zeros(len(array), dtype=np.uint8)
+    first[present] = data[starts[present]]
+    return present & np.isin(first, FORMULA_FIRST_BYTES)
 
 
 def unescape_formulas(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

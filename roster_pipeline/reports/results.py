@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from roster_pipeline.frames import STRING, as_text
 from roster_pipeline.issues import ERROR, WARNING
 from roster_pipeline.validation.validate import SUCCESS, ValidatedFile, ValidatedUpload
 
@@ -16,7 +17,6 @@ HEADER_CODES = (
     "header_case",
     "header_alias",
 )
-STRING = pd.StringDtype("pyarrow")
 
 
 def file_results(
@@ -38,22 +38,23 @@ def file_results(
     else:
         results = rows.reindex(lines).fillna("").astype(STRING)
     results.insert(0, "line", lines.to_numpy())
-    result = by_line["result"].reindex(lines).fillna(SUCCESS)
-    message = by_line["message"].reindex(lines).fillna("")
+    # Kept as Arrow strings throughout: a column set from an object array is converted value by value.
+    result = by_line["result"].astype(STRING).reindex(lines).fillna(SUCCESS)
+    message = by_line["message"].astype(STRING).reindex(lines).fillna("")
     file_errors = issues[is_file_level & (issues["severity"] == ERROR)]
     if len(file_errors):
         reasons = _worded(file_errors).tolist()
         result[:] = ERROR
         message = message.where(message == "", message + "; ") + "file rejected: " + "; ".join(reasons)
-    results["result"] = result.to_numpy()
+    results["result"] = result.array
     action = pd.Series(no_plan_action, index=lines, dtype=STRING)
     if actions is not None:
         mine = actions[actions["file"] == name].set_index("line")
-        action = mine["action"].astype(STRING).reindex(lines).fillna(no_plan_action)
-        detail = mine["detail"].astype(STRING).reindex(lines).fillna("")
+        action = as_text(mine["action"]).reindex(lines).fillna(no_plan_action)
+        detail = as_text(mine["detail"]).reindex(lines).fillna("")
         message = message.where(detail == "", detail.where(message == "", detail + "; " + message))
-    results["action"] = action.to_numpy()
-    results["message"] = message.to_numpy()
+    results["action"] = action.array
+    results["message"] = message.array
     return results.reset_index(drop=True)
 
 

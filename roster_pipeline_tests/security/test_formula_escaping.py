@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
 from roster_pipeline.cli.main import main
 from roster_pipeline.import_run import merge_candidates_of
+from roster_pipeline.reports.escaping import escape_formulas
 from roster_pipeline.reports.writer import csv_bytes
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.roster.fixtures import load_fixture, load_fixture_file
@@ -157,6 +160,18 @@ def test_every_text_column_and_header_is_escaped_whatever_its_dtype() -> None:
         "score",
     ]
     assert "-1" in cells(data) and "-0.5" in cells(data)  # numbers stay numbers
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.none() | st.text(alphabet=st.sampled_from([*RISKY, "a", "1", " ", "é", "'", ";"]), max_size=6)
+    )
+)
+def test_a_cell_gets_an_apostrophe_exactly_when_it_starts_like_a_formula(values: list[str | None]) -> None:
+    escaped = escape_formulas(pd.DataFrame({"cell": pd.Series(values, dtype="string")}))["cell"]
+    wanted = [None if value is None else "'" + value if value[:1] in RISKY else value for value in values]
+    assert [None if pd.isna(value) else value for value in escaped] == wanted
 
 
 def _sqlite_two_tenants(tmp_path: Path) -> Engine:

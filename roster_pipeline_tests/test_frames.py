@@ -1,0 +1,31 @@
+"""The Arrow shortcuts in frames.py give what the pandas calls they replace give."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roster_pipeline.frames import STRING, as_text, is_in
+
+TEXTS = st.lists(st.none() | st.text(alphabet="ab é'", max_size=3), max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_as_text_of_a_categorical_is_its_values_as_strings(values: list[str | None]) -> None:
+    categorical = pd.Series(values, dtype="category", index=range(10, 10 + len(values)))
+    expanded = as_text(categorical)
+    assert expanded.dtype == STRING
+    assert expanded.index.equals(categorical.index)
+    assert expanded.tolist() == pd.Series(values, dtype=STRING, index=categorical.index).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, TEXTS)
+def test_is_in_is_isin_with_missing_values_never_found(values: list[str | None], allowed: list[str | None]):
+    series = pd.Series(values, dtype=STRING)
+    wanted = [
+        value is not None and value in {item for item in allowed if item is not None} for value in values
+    ]
+    assert is_in(series, pd.Series(allowed, dtype=STRING)).tolist() == wanted
