@@ -150,11 +150,16 @@ def write_file(target: Folder, data: bytes) -> int:
     return target.write_bytes(data)
 
 
+# Nothing filters these files by column ranges, and leaving the statistics out makes a plan's files
+# quicker to write and read back (100k students' plan: 0.92 -> 0.72 s and 0.92 -> 0.67 s).
+PARQUET_OPTIONS = {"write_statistics": False}
+
+
 def write_frame(frame: pd.DataFrame, target: Folder) -> int:
     """The frame as one Parquet file (index and dtypes kept); returns its size in bytes."""
     if isinstance(target, Path):
         target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=None), target)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=None), target, **PARQUET_OPTIONS)
         return target.stat().st_size
     return target.write_bytes(parquet_bytes(frame))
 
@@ -162,7 +167,7 @@ def write_frame(frame: pd.DataFrame, target: Folder) -> int:
 def parquet_bytes(frame: pd.DataFrame, index: bool | None = None) -> bytes:
     """``index=None`` keeps an index that is not a plain 0..n-1 range; False drops it."""
     buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=index), buffer)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=index), buffer, **PARQUET_OPTIONS)
     return buffer.getvalue()
 
 

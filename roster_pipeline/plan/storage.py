@@ -16,7 +16,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from roster_pipeline.folders import Folder, parquet_bytes, read_frame
+from roster_pipeline.folders import PARQUET_OPTIONS, Folder, parquet_bytes, read_frame
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.plan.staged_plan import StagedPlan
 
@@ -53,7 +53,7 @@ def changes_parquet(plan: StagedPlan) -> bytes:
     for part in plan.change_parts():
         table = pa.Table.from_pandas(part, preserve_index=False)
         if writer is None:
-            writer = pq.ParquetWriter(buffer, table.schema)
+            writer = pq.ParquetWriter(buffer, table.schema, **PARQUET_OPTIONS)
         writer.write_table(table.cast(writer.schema))
     if writer is None:
         return parquet_bytes(plan.changes(), index=False)
