@@ -9,6 +9,8 @@ candidates) has the apostrophe taken off its ID columns again: ``unescape_formul
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,8 +18,9 @@ import pyarrow.compute as pc
 
 from roster_pipeline.frames import STRING
 
-FORMULA_START = r"^[=+\-@\t\r\x00]"
-FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r\x00", dtype=np.uint8)
+FORMULA_FIRST_CHARACTERS = "=+-@\t\r\x00"  # all ASCII: one byte each in UTF-8
+_FIRST_BYTES = np.frombuffer(FORMULA_FIRST_CHARACTERS.encode(), dtype=np.uint8)
+_ESCAPED = re.compile(f"^'(?=[{re.escape(FORMULA_FIRST_CHARACTERS)}])")
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,7 +44,7 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _starts_a_formula(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Whether each value's first byte is one of FORMULA_START's (all ASCII), read straight from the
+    """Whether each value's first byte is one of FORMULA_FIRST_CHARACTERS, read straight from the
     Arrow buffers: a regular expression over every cell was a sixth of writing the results."""
     array = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     array = array.cast(pa.large_string())
@@ -56,7 +59,7 @@ def _starts_a_formula(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         present &= array.is_valid().to_numpy(zero_copy_only=False)
     first = np.zeros(len(array), dtype=np.uint8)
     first[present] = data[starts[present]]
-    return present & np.isin(first, FORMULA_FIRST_BYTES)
+    return present & np.isin(first, _FIRST_BYTES)
 
 
 def unescape_formulas(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -65,7 +68,7 @@ def unescape_formulas(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         if column in restored.columns:
             values = restored[column].astype("string")
-            restored[column] = values.str.replace(r"^'(?=[=+\-@\t\r\x00])", "", regex=True)
+            restored[column] = values.str.replace(_ESCAPED, "", regex=True)
     return restored
 
 
