@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,10 +26,15 @@ def as_text(values: pd.Series) -> pd.Series:
     through a Python object per row)."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.astype(STRING)
-    codes = values.cat.codes.to_numpy()
-    categories = _arrow(pd.Series(values.cat.categories))
-    expanded = categories.take(pa.array(codes, mask=codes < 0))
-    return pd.Series(expanded, index=values.index, dtype=STRING)
+    categories = values.cat.categories.astype(str)
+    return from_codes(values.cat.codes.to_numpy(), list(categories), values.index)
+
+
+def from_codes(codes: np.ndarray, labels: Sequence[str], index: pd.Index) -> pd.Series:
+    """Each row's label picked by number (-1: missing), built by Arrow in one take; a NumPy array of
+    str becomes a string column one Python object at a time."""
+    taken = pa.array(list(labels), pa.string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype=STRING), index=index)
 
 
 def _arrow(values: pd.Series) -> pa.Array:

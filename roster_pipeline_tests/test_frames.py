@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster_pipeline.frames import STRING, as_text, is_in
+from roster_pipeline.frames import STRING, as_text, from_codes, is_in
 
 TEXTS = st.lists(st.none() | st.text(alphabet="ab é'", max_size=3), max_size=20)
 
@@ -29,3 +30,13 @@ def test_is_in_is_isin_with_missing_values_never_found(values: list[str | None],
         value is not None and value in {item for item in allowed if item is not None} for value in values
     ]
     assert is_in(series, pd.Series(allowed, dtype=STRING)).tolist() == wanted
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-1, max_value=2), max_size=20))
+def test_from_codes_picks_each_rows_label_and_minus_one_is_missing(codes: list[int]) -> None:
+    labels = ["CREATED", "UPDATED", "é"]
+    picked = from_codes(np.array(codes, dtype="int64"), labels, pd.RangeIndex(5, 5 + len(codes)))
+    assert picked.dtype == STRING
+    assert list(picked.index) == list(range(5, 5 + len(codes)))
+    assert picked.tolist() == [labels[code] if code >= 0 else pd.NA for code in codes]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from roster_pipeline.schemas.checks import split_list
+from roster_pipeline.schemas.checks import first_item, split_list
 from roster_pipeline.validation.scope import SCHOOL
 
 
@@ -26,8 +26,7 @@ class SchoolMatcher:
         """The roster school of each row's first listed School ID (``<NA>`` when none matches)."""
         if self.only_school is not None:
             return pd.Series(self.only_school, index=school_ids.index, dtype="Int64")
-        first = school_ids.str.split(",", n=1).str[0].str.strip()
-        return self._lookup(first)
+        return self._lookup(first_item(school_ids))
 
     def all_schools(self, school_ids: pd.Series) -> set[int]:
         if self.only_school is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from roster_pipeline.frames import STRING
+from roster_pipeline.frames import STRING, from_codes
 from roster_pipeline.matching.entities import EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CREATED, REMOVED, SKIPPED, UNARCHIVED, UNCHANGED, UPDATED
 
@@ -39,7 +39,8 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
 
     differs = {name: _differs(merged[name], merged[OLD + name]) for name in spec.fields}
     any_change = np.logical_or.reduce([*differs.values(), np.zeros(len(merged), dtype=bool)])
-    action = np.select(
+    outcomes = [UNCHANGED, removal, UNARCHIVED, UPDATED, UNCHANGED, SKIPPED, CREATED, removal]
+    outcome = np.select(
         [
             both & deleting & archived,
             both & deleting,
@@ -50,11 +51,11 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
             new,
             gone & bulk & in_scope & ~archived,
         ],
-        [UNCHANGED, removal, UNARCHIVED, UPDATED, UNCHANGED, SKIPPED, CREATED, removal],
-        default="",
+        range(len(outcomes)),
+        default=-1,
     )
-    merged["action"] = pd.Series(action, index=merged.index, dtype=STRING)
-    merged = merged[action != ""]
+    merged["action"] = from_codes(outcome, outcomes, merged.index)
+    merged = merged[outcome >= 0]
     keeps_old = merged["action"].isin([ARCHIVED, REMOVED]) & (merged["_merge"] == "right_only")
     if keeps_old.any():
         for name in spec.fields:

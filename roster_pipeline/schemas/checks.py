@@ -98,6 +98,13 @@ def split_list(values: pd.Series) -> pd.Series:
     return pd.Series(pd.array(items, dtype=STRING), index=values.index[parents]).astype(values.dtype)
 
 
+def first_item(values: pd.Series) -> pd.Series:
+    """A comma-separated list field's first item, trimmed."""
+    lists = pc.split_pattern(pa.array(values.astype(STRING).array), ",", max_splits=1)
+    first = pc.utf8_trim_whitespace(pc.list_element(lists, 0))
+    return pd.Series(pd.array(first, dtype=STRING), index=values.index)
+
+
 def each_item(values: pd.Series, item_ok) -> pd.Series:
     """True where every item of a list field passes ``item_ok`` (an empty field passes)."""
     if values.empty:
