@@ -52,8 +52,9 @@ from roster_pipeline.roster.snapshot import (
     read_table,
 )
 from roster_pipeline.roster.tenants import Tenant, find_tenant
+from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UploadFiles
-from roster_pipeline.upload.sources import read_upload
+from roster_pipeline.upload.sources import read_upload, unreadable_upload
 from roster_pipeline.validation.scope import UploadContext
 from roster_pipeline.validation.settings import ReaderSettings
 from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
@@ -76,6 +77,7 @@ class ImportOutcome:
     plan: StagedPlan | None
     run_folder: Path
     results: list[Path] = field(default_factory=list)
+    unreadable: UploadUnreadable | None = None  # why nothing of the upload could be read (then REJECTED)
 
     @property
     def rejected(self) -> bool:
@@ -155,8 +157,12 @@ def run_import(
     reader = reader or ReaderSettings()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
         reading = SnapshotReading(engine, tenant_key, pool)
+        unreadable = None
+        try:
+            files = read_upload(location, reader.limits, s3_client=s3_client)
+        except UploadUnreadable as error:
+            files, unreadable = unreadable_upload(location, error), error
         # The upload's bytes are let go once parsed: at a million students they are a gigabyte.
-        files = read_upload(location, reader.limits, s3_client=s3_client)
         validated = validate_upload(files, reading.context(), reader)
         del files
         snapshot = reading.snapshot()
@@ -179,7 +185,9 @@ def run_import(
     status, message = settle_run(
         engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
     )
-    return ImportOutcome(run_id, snapshot.tenant.key, status, message, validated, plan, folder, results)
+    return ImportOutcome(
+        run_id, snapshot.tenant.key, status, message, validated, plan, folder, results, unreadable
+    )
 
 
 def load_snapshot(

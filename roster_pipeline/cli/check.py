@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from roster_pipeline.cli.table import render_table
+from roster_pipeline.cli.table import render_issues, render_table
 from roster_pipeline.issues import ERROR
 from roster_pipeline.reports.summary import overall_status, upload_summary
 from roster_pipeline.reports.writer import summary_json, write_results
@@ -78,11 +78,7 @@ def describe_upload(validated: ValidatedUpload) -> str:
     parts = [f"Upload: {validated.location}", "", render_table(summary), ""]
     issues = validated.issues
     if len(issues):
-        shown = issues.head(SHOWN_ISSUES).fillna("")
-        parts += [
-            f"Issues ({len(issues)}):",
-            render_table(shown[["file", "line", "column", "value", "code", "message"]]),
-        ]
+        parts += [f"Issues ({len(issues)}):", render_issues(issues, SHOWN_ISSUES)]
         if len(issues) > SHOWN_ISSUES:
             parts.append(f"... and {len(issues) - SHOWN_ISSUES} more (use --out for every issue)")
         parts.append("")

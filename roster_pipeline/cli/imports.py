@@ -17,7 +17,7 @@ from roster_pipeline.apply.rollback import rollback_run
 from roster_pipeline.apply.runs import REJECTED, UnknownRun, list_runs
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE
 from roster_pipeline.cli.options import NoRosterSchema, add_runtime_options, data_dir_for, engine_for
-from roster_pipeline.cli.table import render_table
+from roster_pipeline.cli.table import render_issues, render_table
 from roster_pipeline.import_run import CommitFailed, ImportOutcome, apply_reviewed_run, run_import
 from roster_pipeline.plan.staged_plan import StagedPlan
 from roster_pipeline.plan.thresholds import load_threshold_settings
@@ -91,6 +91,8 @@ def run_import_command(args: argparse.Namespace) -> int:
         if args.json
         else describe_outcome(outcome)
     )
+    if outcome.unreadable is not None:  # recorded as a rejected run, with results; still a cannot-run
+        return cannot_run(outcome.unreadable)
     return EXIT_REJECTED if outcome.rejected else EXIT_OK
 
 
@@ -143,8 +145,7 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     parts += ["Files:", render_table(upload_summary(outcome.validated)), ""]
     issues = outcome.validated.issues
     if len(issues):
-        shown = issues.head(SHOWN_ISSUES).fillna("")[["file", "line", "column", "value", "code", "message"]]
-        parts += [f"Issues ({len(issues)}):", render_table(shown), ""]
+        parts += [f"Issues ({len(issues)}):", render_issues(issues, SHOWN_ISSUES), ""]
     parts.append(f"Plan and results: {outcome.run_folder}")
     if outcome.status == "DRY_RUN":
         parts.append(

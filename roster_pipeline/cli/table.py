@@ -19,3 +19,9 @@ def render_table(frame: pd.DataFrame, max_width: int = 70) -> str:
     out = [line(frame.columns), line("-" * widths[column] for column in frame.columns)]
     out += [line(row) for row in cells.itertuples(index=False)]
     return "\n".join(out)
+
+
+def render_issues(issues: pd.DataFrame, limit: int) -> str:
+    """The first ``limit`` issues; one about a whole file or the upload has no line, shown blank."""
+    shown = issues.head(limit)[["file", "line", "column", "value", "code", "message"]]
+    return render_table(shown.astype("string").fillna(""))

@@ -37,7 +37,6 @@ from roster_pipeline.import_run import (
     run_folder,
     settle_run,
 )
-from roster_pipeline.issues import Issue
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import plan_files, write_plan_files
@@ -45,7 +44,8 @@ from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import csv_bytes, write_files
 from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
-from roster_pipeline.upload.members import UPLOAD, UploadFiles
+from roster_pipeline.upload.members import UploadFiles
+from roster_pipeline.upload.sources import unreadable_upload
 from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
 
 GROUP = "roster_import"
@@ -104,8 +104,8 @@ def raw_upload(
     check_upload_location(config.upload, context.partition_key, drop_bucket.bucket, drop_bucket.drop_prefix)
     try:
         files = drop_bucket.read(config.upload)
-    except UploadUnreadable as error:  # a rejection like any other: it gets its results too
-        files = UploadFiles(config.upload, issues=[Issue(UPLOAD, error.code, message=error.reason)])
+    except UploadUnreadable as error:
+        files = unreadable_upload(config.upload, error)
     listing = pd.DataFrame(
         [
             {

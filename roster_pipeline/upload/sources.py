@@ -60,6 +60,12 @@ def read_upload(
     raise UploadUnreadable("upload_unreadable", f"{location}: not a folder, a .zip or an s3:// prefix")
 
 
+def unreadable_upload(location: str, error: UploadUnreadable) -> UploadFiles:
+    """An upload nothing could be read from, as an upload holding only that issue: it is rejected like
+    any other, with a run and results that say why."""
+    return UploadFiles(location, issues=[Issue(UPLOAD, error.code, message=error.reason)])
+
+
 def _read_folder(folder: Path, limits: UploadLimits) -> UploadFiles:
     items = sorted(folder.rglob("*"))
     members = [

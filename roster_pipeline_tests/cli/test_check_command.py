@@ -17,6 +17,20 @@ def test_sample_upload_passes(capsys):
     assert "users.csv" in out and "Result: SUCCESS" in out
 
 
+def test_issues_about_a_whole_file_or_the_upload_are_listed_without_a_line(tmp_path: Path, capsys):
+    for path in SAMPLE_UPLOAD.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "notes.txt").write_text("sent by the SIS\n")
+    assert main(["check", str(tmp_path)]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines() if "unknown_file" in line]
+    assert listed == [["notes.txt", "notes.txt", "unknown_file", *"not a roster file; it was ignored".split()]]
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["check", str(empty)]) == 1
+    assert "(upload)                       no_roster_files" in capsys.readouterr().out
+
+
 def test_broken_upload_names_every_problem_with_its_line(tmp_path: Path, capsys):
     (tmp_path / "orgs.csv").write_text("sourcedId,name,type\nsch-1,One,school\n")
     (tmp_path / "users.csv").write_text(

@@ -94,6 +94,25 @@ def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
     assert main(["db", "load", "/nonexistent.yaml", *flags]) == 2
 
 
+def test_an_unreadable_upload_exits_2_and_is_still_a_rejected_run_with_results(
+    flags: list[str], tmp_path: Path, capsys
+) -> None:
+    main(["db", "seed-demo", *flags])
+    broken = tmp_path / "upload.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    capsys.readouterr()
+    assert main(["import", str(broken), "--tenant", "district-0042", "--commit", *flags]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.startswith("cannot run: ") and "upload.zip" in printed.err
+    run_id = _run_id(printed.out)
+    results = tmp_path / "data" / "runs" / run_id / "results"
+    assert "upload_unreadable" in (results / "errors.csv").read_text()
+    assert "ERROR" in (results / "summary.csv").read_text()
+    assert main(["runs", "--tenant", "district-0042", *flags]) == 0
+    listed = capsys.readouterr().out
+    assert run_id in listed and "REJECTED" in listed
+
+
 def test_the_headless_demo_imports_the_sample_through_the_sensor(tmp_path: Path, capsys) -> None:
     assert main(["demo", "--once", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
