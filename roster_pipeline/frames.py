@@ -37,6 +37,18 @@ def from_codes(codes: np.ndarray, labels: Sequence[str], index: pd.Index) -> pd.
     return pd.Series(pd.array(taken, dtype=STRING), index=index)
 
 
+def row_keys(*columns: pd.Series) -> pd.Series:
+    """One integer per row, equal exactly where every column is equal (a missing value equals only a
+    missing one): duplicates and groups over text columns without joining them into one long string
+    per row, whose hashing is most of the cost."""
+    keys = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        encoded = pc.dictionary_encode(_arrow(column), null_encoding="encode")
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        keys = pd.factorize(keys * len(encoded.dictionary) + codes)[0]
+    return pd.Series(keys, index=columns[0].index)
+
+
 def _arrow(values: pd.Series) -> pa.Array:
     if values.dtype != STRING:
         values = values.astype(STRING)

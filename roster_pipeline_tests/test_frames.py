@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster_pipeline.frames import STRING, as_text, from_codes, is_in
+from roster_pipeline.frames import STRING, as_text, from_codes, is_in, row_keys
 
 TEXTS = st.lists(st.none() | st.text(alphabet="ab é'", max_size=3), max_size=20)
 
@@ -40,3 +40,19 @@ def test_from_codes_picks_each_rows_label_and_minus_one_is_missing(codes: list[i
     assert picked.dtype == STRING
     assert list(picked.index) == list(range(5, 5 + len(codes)))
     assert picked.tolist() == [labels[code] if code >= 0 else pd.NA for code in codes]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.none() | st.sampled_from(["a", "b", "ab", ""]), st.sampled_from(["a", "b"])), max_size=20
+    )
+)
+def test_row_keys_are_equal_exactly_where_every_column_is(rows: list[tuple[str | None, str]]) -> None:
+    first = pd.Series([row[0] for row in rows], dtype=STRING, index=range(3, 3 + len(rows)))
+    second = pd.Series([row[1] for row in rows], dtype=STRING, index=first.index)
+    keys = row_keys(first, second)
+    assert keys.index.equals(first.index)
+    for i, left in enumerate(rows):
+        for j, right in enumerate(rows):
+            assert (keys.iloc[i] == keys.iloc[j]) == (left == right)

@@ -161,10 +161,15 @@ def _quotes_are_clean(buffer: np.ndarray, quotes: np.ndarray, first_opens: bool)
     opening = quotes[0::2] if first_opens else quotes[1::2]
     closing = quotes[1::2] if first_opens else quotes[0::2]
     before = buffer[np.maximum(opening - 1, 0)]
-    opens_ok = (opening == 0) | np.isin(before, (_COMMA, _NL, _QUOTE))
+    opens_ok = (opening == 0) | _one_of(before, _COMMA, _NL, _QUOTE)
     after = buffer[np.minimum(closing + 1, len(buffer) - 1)]
-    closes_ok = (closing == len(buffer) - 1) | np.isin(after, (_COMMA, _NL, _CR, _QUOTE))
+    closes_ok = (closing == len(buffer) - 1) | _one_of(after, _COMMA, _NL, _CR, _QUOTE)
     return bool(opens_ok.all() and closes_ok.all())
+
+
+def _one_of(characters: np.ndarray, *wanted: int) -> np.ndarray:
+    """``np.isin`` for a few byte values, which it would sort and search for (ten times slower)."""
+    return np.logical_or.reduce([characters == value for value in wanted])
 
 
 def _parse_header(raw_header: bytes) -> list[str]:

@@ -3,12 +3,10 @@ that depend on more than one column of the same row or on the upload's scope."""
 
 from __future__ import annotations
 
-from functools import reduce
-
 import pandas as pd
 import pandera.pandas as pa
 
-from roster_pipeline.frames import is_in
+from roster_pipeline.frames import is_in, row_keys
 from roster_pipeline.issues import concat_issues, empty_issues, row_issues
 from roster_pipeline.schemas.checks import is_date
 from roster_pipeline.schemas.file_format import FileFormat
@@ -99,7 +97,7 @@ def _class_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> list
 def _enrollment_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> list[pd.DataFrame]:
     every = pd.Series(True, index=frame.index)
     issues = [_missing_school(file, frame, "schoolSourcedId", every, context)]
-    pair = frame["classSourcedId"] + "\x1f" + frame["userSourcedId"]
+    pair = row_keys(frame["classSourcedId"], frame["userSourcedId"])
     repeated = pair.duplicated(keep="first")
     issues.append(
         row_issues(
@@ -136,27 +134,15 @@ def _guardian_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> l
     sms = frame.get("sms", pd.Series("", index=frame.index))
     no_contact = (email == "") & (sms == "")
     issues = [row_issues(file, frame.index[no_contact], "email", email[no_contact], "guardian_no_contact")]
-    columns = [frame[column] for column in CONTACT_COLUMNS if column in frame.columns]
-    signature = reduce(lambda left, right: left + "\x1f" + right, columns)
-    first = signature.groupby(frame["guardianSourcedId"], sort=False).transform("first")
+    signature = row_keys(*(frame[column] for column in CONTACT_COLUMNS if column in frame.columns))
+    guardian = row_keys(frame["guardianSourcedId"])
+    first = signature.groupby(guardian, sort=False).transform("first")
     conflict = signature != first
-    first_line = (
-        pd.Series(frame.index, index=frame.index)
-        .groupby(frame["guardianSourcedId"], sort=False)
-        .transform("first")
-    )
+    named = frame.loc[conflict, "guardianSourcedId"]
+    first_line = _first_lines(guardian, conflict).astype(str)
+    message = "guardian " + named + " differs in name or contact from line " + first_line
     issues.append(
-        row_issues(
-            file,
-            frame.index[conflict],
-            "guardianSourcedId",
-            frame.loc[conflict, "guardianSourcedId"],
-            "guardian_conflict",
-            message="guardian "
-            + frame.loc[conflict, "guardianSourcedId"]
-            + " differs in name or contact from line "
-            + first_line[conflict].astype(str),
-        )
+        row_issues(file, frame.index[conflict], "guardianSourcedId", named, "guardian_conflict", message)
     )
     return issues
 
@@ -164,7 +150,7 @@ def _guardian_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> l
 def _attribute_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> list[pd.DataFrame]:
     # A wide file has one column per attribute: its "(column)" names the header each value came from.
     column = frame.get("(column)")
-    pair = frame["studentSourcedId"] + "\x1f" + frame["attribute"]
+    pair = row_keys(frame["studentSourcedId"], frame["attribute"])
     repeated = pair.duplicated(keep="first")
     issues = [
         row_issues(
@@ -199,5 +185,11 @@ def _attribute_rules(file: str, frame: pd.DataFrame, context: UploadContext) -> 
 
 def _first_line_message(keys: pd.Series, repeated: pd.Series, what: str) -> pd.Series:
     """'… also on line N' for each repeated row, N being the first row with the same key."""
-    first_line = pd.Series(keys.index, index=keys.index).groupby(keys, sort=False).transform("first")
-    return f"{what} is already on line " + first_line[repeated].astype(str)
+    return f"{what} is already on line " + _first_lines(keys, repeated).astype(str)
+
+
+def _first_lines(keys: pd.Series, rows: pd.Series) -> pd.Series:
+    """For each of ``rows``, the line of the first row with its key (grouped only when there are any)."""
+    if not rows.any():
+        return pd.Series([], index=keys.index[:0], dtype="int64")
+    return pd.Series(keys.index, index=keys.index).groupby(keys, sort=False).transform("first")[rows]
