@@ -129,7 +129,8 @@ def validate_upload(
         if mode != ABSENT and fmt is not None and fmt.name not in files and fmt.key not in refused:
             notes.append(Issue(fmt.name, "missing_file", message=f"the manifest says {mode}"))
     readable = {name: item.frame for name, item in files.items() if item.frame is not None}
-    if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")):
+    # An upload nothing was read from has its reason already (unreadable, too large, only unsafe names).
+    if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")) and (upload.files or not upload.issues):
         notes.append(Issue(UPLOAD, "no_roster_files"))
     delta_files = frozenset(name for name, item in files.items() if item.mode == DELTA)
     issues.append(columns_as_written(cross_file_issues(readable, context, delta_files), files))
