@@ -39,7 +39,7 @@ from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
-from roster_pipeline.plan.storage import SUMMARY, load_plan, save_plan
+from roster_pipeline.plan.storage import SUMMARY, load_plan, load_plan_candidates, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings
 from roster_pipeline.reports.actions import row_actions
@@ -348,7 +348,7 @@ def merge_candidates_of(
         raise PlanRefused(f"run {run_id} is not a run of {tenant_key}")
     if not run["plan_location"]:
         raise PlanRefused(f"run {run_id} has no saved plan")
-    return load_plan(folder_near(run["plan_location"], data_dir)).merge_candidates
+    return load_plan_candidates(folder_near(run["plan_location"], data_dir)).merge_candidates
 
 
 def run_operation(

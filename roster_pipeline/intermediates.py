@@ -11,7 +11,8 @@ Objects are rebuilt field by field (dataclasses, or ``__getstate__``/``__setstat
 defines them); only this package's classes are rebuilt, and anything this module does not know how to
 write is refused with a ``TypeError`` rather than pickled. ``load_value(folder, as_type=Base)`` of a
 stored dataclass whose class derives from the dataclass ``Base`` reads only ``Base``'s fields (a step
-that needs only the upload's address does not download its files).
+that needs only the upload's address does not download its files); ``as_type=PlanCandidates`` of a
+stored plan reads only its summary and merge candidates.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from roster_pipeline.folders import Folder, read_frame, remove_folder, write_file, write_frame
-from roster_pipeline.plan.staged_plan import StagedPlan
-from roster_pipeline.plan.storage import load_plan, save_plan
+from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan
+from roster_pipeline.plan.storage import load_plan, load_plan_candidates, save_plan
 
 DOCUMENT = "value.json"
 FORMAT = 1
@@ -55,6 +56,8 @@ def load_value(folder: Folder, as_type: type | None = None) -> Any:
     if document.get("format") != FORMAT:
         raise ValueError(f"{folder}: stored in format {document.get('format')!r}, this code reads {FORMAT}")
     node = document["value"]
+    if as_type is PlanCandidates and isinstance(node, dict) and node.get(TAG) == "plan":
+        return load_plan_candidates(folder / node["part"])
     if _is_base_of(as_type, node):
         node = {
             **node,

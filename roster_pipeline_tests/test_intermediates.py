@@ -10,14 +10,17 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from dagster import AssetKey, DagsterInstance, build_input_context
 from sqlalchemy import Engine
 
-from roster_pipeline.defs.import_assets import ImportDecision, RawUpload, UploadRef
+from roster_pipeline.defs.import_assets import ImportDecision, RawUpload, UploadRef, merge_review_queue
+from roster_pipeline.defs.io_manager import RosterIOManager
+from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.folders import Folder, S3Folder, open_folder
 from roster_pipeline.import_run import load_snapshot, validate_for_roster
 from roster_pipeline.intermediates import load_value, save_value
 from roster_pipeline.matching.roster_matches import match_roster
-from roster_pipeline.plan.staged_plan import plan_from_matches
+from roster_pipeline.plan.staged_plan import PlanCandidates, plan_from_matches
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 
@@ -130,3 +133,28 @@ def test_what_cannot_be_stored_plainly_is_refused_not_pickled(tmp_path: Path) ->
     )
     with pytest.raises(TypeError, match="not a roster_pipeline class"):
         load_value(tmp_path / "b")
+
+
+def test_the_merge_review_loads_a_plans_candidates_without_its_entities(demo_roster: Engine, tmp_path: Path):
+    """merge_review_queue takes ``staged_plan: PlanCandidates | None``: the IO manager reads only the
+    candidates of the stored plan (its entity frames, 1.4M rows at 100k students, are not read)."""
+    plan = sample_values(demo_roster)["staged_plan"]
+    manager = RosterIOManager(location=str(tmp_path / "io"))
+    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
+    plan_files = (tmp_path / "io").rglob("*.parquet")
+    for part in [path for path in plan_files if path.name != "merge_candidates.parquet"]:
+        part.unlink()  # as if they were too big to fetch: they are not read
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(tenants.name, [TENANT])
+    context = build_input_context(
+        instance=instance,
+        asset_key=AssetKey("staged_plan"),
+        partition_key=TENANT,
+        asset_partitions_def=tenants,
+        dagster_type=merge_review_queue.op.ins["staged_plan"].dagster_type,
+    )
+    loaded = manager.load_input(context)
+    assert type(loaded) is PlanCandidates
+    assert (loaded.tenant, loaded.fingerprint) == (plan.tenant, plan.fingerprint)
+    pd.testing.assert_frame_equal(loaded.merge_candidates, plan.merge_candidates)
+    assert {"guardians", "classes", "existing_guardians", "existing_classes"} <= set(loaded.merge_candidates)

@@ -38,7 +38,7 @@ from roster_pipeline.import_run import (
     settle_run,
 )
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
-from roster_pipeline.plan.staged_plan import StagedPlan, plan_from_matches
+from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import plan_files, write_plan_files
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import csv_bytes, write_files
@@ -271,13 +271,12 @@ def upload_results(
 def merge_review_queue(
     context: AssetExecutionContext,
     raw_upload: UploadRef,
-    roster_matches: RosterMatches | None,
-    staged_plan: StagedPlan | None,
+    staged_plan: PlanCandidates | None,
     drop_bucket: DropBucket,
 ) -> MaterializeResult:
-    if roster_matches is None or staged_plan is None:
+    if staged_plan is None:
         return MaterializeResult(metadata={"candidates": 0, "status": "skipped: the upload has errors"})
-    queue = roster_matches.merge_review_queue(staged_plan.merge_candidates)
+    queue = staged_plan.merge_candidates
     shown = [
         "student_key",
         "existing_id",

@@ -9,6 +9,8 @@ loads only that part (``raw_upload: UploadRef`` reads the upload's address, not 
 """
 
 import time
+import types
+import typing
 from typing import Any
 
 from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
@@ -37,9 +39,8 @@ class RosterIOManager(ConfigurableIOManager):
         )
 
     def load_input(self, context: InputContext) -> Any:
-        wanted = context.dagster_type.typing_type
         started = time.perf_counter()
-        value = load_value(self._folder(context), as_type=wanted if isinstance(wanted, type) else None)
+        value = load_value(self._folder(context), as_type=_wanted_class(context.dagster_type.typing_type))
         context.add_input_metadata({"load_seconds": round(time.perf_counter() - started, 3)})
         return value
 
@@ -53,3 +54,12 @@ class RosterIOManager(ConfigurableIOManager):
         for part in parts:
             root = root / part
         return root
+
+
+def _wanted_class(typing_type: Any) -> type | None:
+    """The class an input is annotated with, ``Part`` of ``Part | None`` included (a step whose
+    upstream may have produced nothing)."""
+    if isinstance(typing_type, type) and not isinstance(typing_type, types.UnionType):
+        return typing_type
+    classes = [item for item in typing.get_args(typing_type) if item is not type(None)]
+    return classes[0] if len(classes) == 1 and isinstance(classes[0], type) else None

@@ -23,13 +23,20 @@ CHANGE_COLUMNS = ["entity", "key", "action", "field", "old", "new", "file", "lin
 
 
 @dataclass
-class StagedPlan:
+class PlanCandidates:
+    """The roster a plan was built on and its merge candidates, each with what a reviewer needs beside
+    the score: a step that reviews them loads only this part of a stored plan."""
+
     tenant: str
     fingerprint: str
+    merge_candidates: pd.DataFrame
+
+
+@dataclass
+class StagedPlan(PlanCandidates):
     entities: dict[str, pd.DataFrame]
     thresholds: pd.DataFrame
     rekeys: pd.DataFrame
-    merge_candidates: pd.DataFrame
     covered_schools: list[int] = field(default_factory=list)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -139,8 +146,10 @@ def plan_from_matches(matches: RosterMatches, thresholds: ThresholdSettings | No
         entities=plans,
         thresholds=check_thresholds(plans, in_scope, thresholds or ThresholdSettings()),
         rekeys=find_rekeys(plans),
-        merge_candidates=merge_candidates(
-            created, existing["students"], matches.incoming_birth_dates, matches.existing_birth_dates
+        merge_candidates=matches.merge_review_queue(
+            merge_candidates(
+                created, existing["students"], matches.incoming_birth_dates, matches.existing_birth_dates
+            )
         ),
         covered_schools=sorted(incoming.covered_schools),
     )

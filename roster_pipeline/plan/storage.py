@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from roster_pipeline.folders import PARQUET_OPTIONS, Folder, parquet_bytes, read_frame
 from roster_pipeline.matching.entities import ENTITIES
-from roster_pipeline.plan.staged_plan import StagedPlan
+from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan
 
 SUMMARY = "summary.json"
 TABLES = ("thresholds", "rekeys", "merge_candidates")
@@ -70,6 +70,16 @@ def write_plan_files(files: dict[str, bytes], folder: Folder) -> Folder:
     for name, data in files.items():  # the summary last: a folder without it holds no whole plan
         (folder / name).write_bytes(data)
     return folder
+
+
+def load_plan_candidates(folder: Folder) -> PlanCandidates:
+    """The plan's tenant, fingerprint and merge candidates, without reading its entity files."""
+    summary = json.loads((folder / SUMMARY).read_bytes())
+    return PlanCandidates(
+        tenant=summary["tenant"],
+        fingerprint=summary["fingerprint"],
+        merge_candidates=read_frame(folder / "merge_candidates.parquet"),
+    )
 
 
 def load_plan(folder: Folder) -> StagedPlan:
