@@ -52,4 +52,6 @@ def row_keys(*columns: pd.Series) -> pd.Series:
 def _arrow(values: pd.Series) -> pa.Array:
     if values.dtype != STRING:
         values = values.astype(STRING)
-    return pa.array(values.array).cast(pa.large_string())
+    array = pa.array(values.array).cast(pa.large_string())
+    # A column pandas put together from several (a concat, a melt) comes as chunks.
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array

@@ -56,3 +56,10 @@ def test_row_keys_are_equal_exactly_where_every_column_is(rows: list[tuple[str |
     for i, left in enumerate(rows):
         for j, right in enumerate(rows):
             assert (keys.iloc[i] == keys.iloc[j]) == (left == right)
+
+
+def test_row_keys_of_a_column_pandas_made_from_several() -> None:
+    """A melted (wide to long) or concatenated column is chunked in Arrow: each chunk has its own codes."""
+    wide = pd.DataFrame({"ell": ["true", "x"], "iep": ["x", "true"]}, dtype=STRING)
+    values = wide.melt()["value"]
+    assert row_keys(values).tolist() == [0, 1, 1, 0]

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
+from roster_pipeline.codes import severity_of
 from roster_pipeline.issues import ERROR, Issue, concat_issues, issues_from
 from roster_pipeline.schemas.aliases import aliases_for
 from roster_pipeline.schemas.file_format import FileFormat
@@ -129,8 +130,9 @@ def validate_upload(
         if mode != ABSENT and fmt is not None and fmt.name not in files and fmt.key not in refused:
             notes.append(Issue(fmt.name, "missing_file", message=f"the manifest says {mode}"))
     readable = {name: item.frame for name, item in files.items() if item.frame is not None}
-    # An upload nothing was read from has its reason already (unreadable, too large, only unsafe names).
-    if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")) and (upload.files or not upload.issues):
+    # An upload that could not be read at all (unreadable, too large) has its error already.
+    unread = not upload.files and any(severity_of(item.code) == ERROR for item in upload.issues)
+    if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")) and not unread:
         notes.append(Issue(UPLOAD, "no_roster_files"))
     delta_files = frozenset(name for name, item in files.items() if item.mode == DELTA)
     issues.append(columns_as_written(cross_file_issues(readable, context, delta_files), files))

@@ -132,3 +132,12 @@ def test_a_wide_attributes_file_with_an_unnamed_column_reads_its_attributes_inst
     ]
     unknown = result.issues[result.issues["code"] == "unknown_column"]
     assert unknown[["line", "column"]].values.tolist() == [[1, ""]]
+
+
+def test_a_wide_attributes_file_of_one_student_with_two_attributes_is_checked_instead_of_crashing() -> None:
+    # A one-student delta: its long form is two Arrow chunks, which duplicate detection took for one.
+    attributes = b"studentSourcedId,birthDate,ell\n0001001,2017-04-12,true\n"
+    result = validate_upload(UploadFiles("memory", files={"student_attributes.csv": attributes}))
+    read = result.frame("student_attributes.csv")
+    assert read[["attribute", "value"]].values.tolist() == [["birthDate", "2017-04-12"], ["ell", "true"]]
+    assert not (result.issues["code"] == "duplicate_attribute").any()

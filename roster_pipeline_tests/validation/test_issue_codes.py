@@ -220,6 +220,17 @@ def test_upload_too_large(tmp_path: Path):
     assert raised.value.code == "upload_too_large"
 
 
+def test_an_upload_holding_only_a_nested_archive_has_no_roster_files(tmp_path: Path):
+    # The archive is a warning of the source: the upload must still be refused for having no roster file.
+    with zipfile.ZipFile(tmp_path / "inner.zip", "w") as inner:
+        inner.writestr("users.csv", "sourcedId,role\nstu-1,student\n")
+    issues = validate_upload(read_upload(str(tmp_path))).issues
+    assert sorted(zip(issues["file"], issues["code"], issues["severity"], strict=True)) == [
+        ("(upload)", "no_roster_files", ERROR),
+        ("inner.zip", "nested_archive", "WARNING"),
+    ]
+
+
 def test_upload_not_found(tmp_path: Path):
     with pytest.raises(UploadUnreadable) as raised:
         read_upload(str(tmp_path / "no-such-upload"))
