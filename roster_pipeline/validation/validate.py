@@ -175,8 +175,9 @@ def _validate_file(
     extensions = [column for column in match.unknown if column.lower().startswith(EXTENSION_PREFIX)]
     frame = table.frame[[*keep, *extensions]].rename(columns=keep)
     if wide:
-        # An unnamed column (a trailing comma in the header) names no attribute: it stays an unknown one.
-        attributes = [column for column in match.unknown if column]
+        # An unnamed column (a trailing comma in the header) names no attribute, and a password column
+        # is never one: both stay unknown columns, and a password's values are never read.
+        attributes = [column for column in match.unknown if column and column not in secrets]
         issues = [_drop_attribute_column_warnings(concat_issues(issues), attributes)]
         frame = _wide_to_long(table.frame, keep, attributes)
     frame, normalised = normalise_values(name, frame)

@@ -382,3 +382,20 @@ def test_passwords_in_an_upload_never_reach_results_or_output(
     written = [p.read_text(errors="replace") for p in tmp_path.rglob("*.csv") if sample_copy not in p.parents]
     everything = "\n".join([*captured.texts, *written, outcome.validated.issues.to_string()])
     assert [password for password in passwords if password in everything] == []
+
+
+def test_a_password_column_in_a_wide_attributes_file_is_never_an_attribute(
+    demo_roster, sample_copy: Path, tmp_path: Path
+) -> None:
+    """In a wide student_attributes.csv every unknown column is an attribute, except a password: its
+    values were staged (and would have been committed) as an attribute named "password"."""
+    password = f"Pw-{uuid.uuid4().hex[:8]}"
+    (sample_copy / "student_attributes.csv").write_text(
+        f"studentSourcedId,birthDate,Password\n0001001,2017-04-12,{password}\n"
+    )
+    outcome = run_import(demo_roster, str(sample_copy), DEMO, tmp_path / "data")
+    attributes = outcome.plan.entities["student_attributes"]
+    assert "Password" not in set(attributes["attribute"]) and password not in set(attributes["value"])
+    assert "birthDate" in set(attributes["attribute"])
+    stored = [path.read_bytes() for path in (tmp_path / "data").rglob("*") if path.is_file()]
+    assert not any(password.encode() in data for data in stored)
