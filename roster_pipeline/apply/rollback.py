@@ -58,7 +58,14 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
             )
         log = read_change_log(connection, [run_id])
         later = _later_log(connection, run)
-        conflicts = _conflicts(log, later)
+        replaced = pd.concat(
+            [
+                _replaced_rows(connection, spec, log[log["entity"] == spec.name], tenant.id)
+                for spec in ENTITIES.values()
+            ]
+        )
+        conflicts = pd.concat([_conflicts(log, later), log.loc[replaced[replaced].index, ["entity", "key"]]])
+        log = log[~replaced.reindex(log.index, fill_value=False)]  # forced: those rows are left alone
         if len(conflicts) and not force:
             sample = ", ".join((conflicts["entity"] + " " + conflicts["key"]).head(5))
             raise RollbackRefused(
@@ -146,6 +153,28 @@ def _conflicts(log: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
             pd.DataFrame({"entity": spec.name, "key": "#" + pd.Series(again, dtype="int64").astype(str)})
         )
     return pd.concat(found, ignore_index=True)
+
+
+def _replaced_rows(
+    connection: Connection, spec: EntitySpec, entries: pd.DataFrame, district_id: int
+) -> pd.Series:
+    """True for each row this run changed (not created, not removed) whose id no longer holds it:
+    deleted since (a forced rollback of an earlier run), or given to another row (SQLite hands a freed
+    id out again). Restoring by id would overwrite that other row."""
+    changed = entries[~entries["action"].isin([CREATED, REMOVED])]
+    if changed.empty:
+        return pd.Series(False, index=entries.index)
+    before = parse_json_column(changed["before"])
+    current = read_table(connection, spec.table, district_id).set_index("id")
+    if spec.is_record:
+        by_key = changed["key"].str.startswith("#")  # a record made by hand: its id is its name
+        held = pd.Series(current["sis_id"].reindex(before["id"].to_numpy()).to_numpy(), index=changed.index)
+        same = (held.notna() & (by_key | (held == changed["key"]).fillna(False))).to_numpy(dtype=bool)
+    else:
+        natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
+        held = current[natural].reindex(before["id"].to_numpy())
+        same = (held.to_numpy() == before[natural].to_numpy()).all(axis=1)
+    return pd.Series(~same, index=changed.index).reindex(entries.index, fill_value=False)
 
 
 def _sharing_table(spec: EntitySpec) -> list[str]:

@@ -14,6 +14,7 @@ from roster_pipeline.apply.change_log import CHANGE_LOG, CREATED_ROWS_KEY, chang
 from roster_pipeline.apply.commit import applied_counts
 from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.apply.runs import COMMITTED, ROLLED_BACK, find_run
+from roster_pipeline.import_run import run_archive_students
 from roster_pipeline.roster.bulk import insert_rows
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import edit_csv, import_upload, roster_state, roster_table
@@ -200,3 +201,41 @@ def test_a_run_logged_one_entry_per_created_row_still_rolls_back(
 
     rollback_run(demo_roster, run.run_id)
     assert roster_state(demo_roster) == before
+
+
+def test_rolling_back_an_archive_never_overwrites_students_that_got_the_archived_ids(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    """Run B archives the students of run A; A is rolled back (forced), which deletes them; run C adds
+    other students, who get the freed ids on SQLite. Rolling B back restored B's "before" values by
+    id: C's students were overwritten with A's names, and the rollback said it restored them."""
+    first = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    archiving, *_ = run_archive_students(demo_roster, "district-0042", tmp_path, commit=True)
+    rollback_run(demo_roster, first.run_id, force=True)
+    renamed = {"0001001": "9001001", "0001002": "9001002", "0001003": "9001003"}
+    edit_csv(sample_copy, "users.csv", lambda rows: rows.assign(sourcedId=rows["sourcedId"].replace(renamed)))
+    edit_csv(
+        sample_copy,
+        "enrollments.csv",
+        lambda rows: rows.assign(userSourcedId=rows["userSourcedId"].replace(renamed)),
+    )
+    for name in ("guardians.csv", "student_attributes.csv"):
+        edit_csv(
+            sample_copy,
+            name,
+            lambda rows: rows.assign(studentSourcedId=rows["studentSourcedId"].replace(renamed)),
+        )
+    import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    state = roster_state(demo_roster)
+    students = roster_table(demo_roster, "students").set_index("id")
+
+    with pytest.raises(RollbackRefused, match=r"changed again by later runs \(students 0001001, "):
+        rollback_run(demo_roster, archiving)
+    assert roster_state(demo_roster) == state
+    _, restored = rollback_run(demo_roster, archiving, force=True)
+    # Only the student made by hand is B's still: unarchived. The rest are C's, untouched.
+    assert restored["students"] == 1
+    after = roster_table(demo_roster, "students").set_index("id")
+    assert after["archived_at"].isna().all()
+    mine = after["sis_id"] != ""
+    pd.testing.assert_frame_equal(after[mine], students[mine], check_dtype=False)
