@@ -30,6 +30,8 @@ def file_results(
     rows = validated.rows
     if rows is None:
         rows = pd.DataFrame(index=pd.Index([], dtype="int64", name="line"))
+    # A district's own column named like one of ours keeps its values, under a name of its own.
+    rows = rows.rename(columns={name: f"{name} (as uploaded)" for name in RESULT_COLUMNS})
     is_file_level = issues["line"].isna() | issues["code"].isin(HEADER_CODES)
     by_line = _per_line(issues[~is_file_level])
     lines = rows.index.union(pd.Index(by_line.index, dtype="int64"))

@@ -249,8 +249,15 @@ def _as_string(arrow_type: pa.DataType):
 
 
 def _unique_names(header: list[str]) -> list[str]:
-    """Empty header cells get placeholder names so the frame stays addressable."""
-    return [name or f"(column {index + 1})" for index, name in enumerate(header)]
+    """Empty header cells get placeholder names so the frame stays addressable (one a header also
+    has gets a mark more)."""
+    names = []
+    for index, name in enumerate(header):
+        placeholder = f"(column {index + 1})"
+        while not name and placeholder in header:
+            placeholder += "'"
+        names.append(name or placeholder)
+    return names
 
 
 def _finish(

@@ -42,6 +42,20 @@ def test_results_have_every_input_row_with_result_and_message(tmp_path: Path):
     assert users.loc[2, "message"] == "the row has 3 fields; the header has 7"
 
 
+def test_a_districts_own_line_result_or_message_column_keeps_its_values(tmp_path: Path):
+    # A column named "line" crashed the results ("cannot insert line, already exists"); one named
+    # "result", "action" or "message" was overwritten by ours.
+    (tmp_path / "orgs.csv").write_text(ORGS)
+    (tmp_path / "users.csv").write_text(
+        "sourcedId,role,givenName,familyName,orgSourcedIds,line,result,message\n"
+        "001,student,Ana,Lee,sch-1,row 1,my-result,hello\n"
+    )
+    users = read(results_files(validate_upload(read_upload(str(tmp_path))))["users_results.csv"])
+    assert users.loc[0, ["line", "result", "message"]].tolist() == ["2", "SUCCESS", ""]
+    kept = ["line (as uploaded)", "result (as uploaded)", "message (as uploaded)"]
+    assert users.loc[0, kept].tolist() == ["row 1", "my-result", "hello"]
+
+
 def test_formulas_are_escaped_and_passwords_never_appear(tmp_path: Path):
     files = results_files(validated(tmp_path))
     users = read(files["users_results.csv"])

@@ -141,3 +141,11 @@ def test_a_wide_attributes_file_of_one_student_with_two_attributes_is_checked_in
     read = result.frame("student_attributes.csv")
     assert read[["attribute", "value"]].values.tolist() == [["birthDate", "2017-04-12"], ["ell", "true"]]
     assert not (result.issues["code"] == "duplicate_attribute").any()
+
+
+def test_a_header_naming_a_column_like_an_empty_cells_placeholder_is_read_instead_of_crashing() -> None:
+    # "(column 3)" written in the header and an empty third cell both became "(column 3)": two
+    # columns of one name, which stripping took for a frame (AttributeError).
+    table = read_csv_table("users.csv", b"sourcedId,(column 3),\ns1,a,b\n")
+    assert table.frame is not None
+    assert table.frame.loc[2].tolist() == ["s1", "a", "b"]
