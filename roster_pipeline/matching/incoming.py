@@ -77,7 +77,9 @@ def incoming_roster(upload: ValidatedUpload, schools: SchoolMatcher) -> Incoming
     attributes = _frame(upload, ATTRIBUTES)
 
     role = users.get("role", pd.Series(dtype=STRING))
-    user_school = schools.first_school(users["orgSourcedIds"]) if len(users) else _empty_ids(users)
+    # A school upload may leave out orgSourcedIds: its one school is every user's.
+    org_ids = users.get("orgSourcedIds", pd.Series("", index=users.index, dtype=STRING))
+    user_school = schools.first_school(org_ids) if len(users) else _empty_ids(users)
     entities = {
         "classrooms": _classrooms(classes, schools),
         "students": _people(users[is_in(role, STUDENT_ROLES)], "students", user_school),
