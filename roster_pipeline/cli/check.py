@@ -10,6 +10,7 @@ from roster_pipeline.cli.table import render_issues, render_table
 from roster_pipeline.issues import ERROR
 from roster_pipeline.reports.summary import overall_status, upload_summary
 from roster_pipeline.reports.writer import summary_json, write_results
+from roster_pipeline.settings_file import SettingsError
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.s3 import make_s3_client
 from roster_pipeline.upload.sources import read_upload
@@ -65,8 +66,8 @@ def check_upload(
 ) -> ValidatedUpload:
     try:
         settings = load_reader_settings(config)
-    except (OSError, ValueError) as error:
-        raise UploadUnreadable("upload_unreadable", f"settings file {config}: {error}") from None
+    except SettingsError as error:
+        raise UploadUnreadable("upload_unreadable", str(error)) from None
     client = make_s3_client(endpoint_url) if path.startswith("s3://") else None
     files = read_upload(path, settings.limits, s3_client=client)
     context = UploadContext(scope=scope, school_ids=frozenset(school_ids or ()))

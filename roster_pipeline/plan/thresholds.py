@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from roster_pipeline.plan.actions import REMOVING
+from roster_pipeline.settings_file import read_settings_file
 
 DEFAULT_PERCENT = 10.0
 
@@ -35,7 +35,7 @@ def load_threshold_settings(path: Path | str | None) -> ThresholdSettings:
     ``[thresholds.<entity>]`` tables."""
     if path is None:
         return ThresholdSettings()
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("thresholds", {})
+    data = read_settings_file(path).get("thresholds", {})
     default = Threshold(float(data.get("percent", DEFAULT_PERCENT)), data.get("count"))
     per_entity = {
         entity: Threshold(float(values.get("percent", default.percent)), values.get("count", default.count))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from roster_pipeline.schemas.aliases import HeaderAliases, default_aliases, merge_aliases
+from roster_pipeline.settings_file import read_settings_file
 from roster_pipeline.upload.limits import MIB, UploadLimits
 
 
@@ -20,7 +20,7 @@ def load_reader_settings(path: Path | str | None) -> ReaderSettings:
     """Defaults, overridden by a TOML file's `[limits]` and `[header_aliases.<file>]` tables."""
     if path is None:
         return ReaderSettings()
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_settings_file(path)
     limits = data.get("limits", {})
     defaults = UploadLimits()
     return ReaderSettings(
