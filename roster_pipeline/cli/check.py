@@ -68,7 +68,10 @@ def check_upload(
         settings = load_reader_settings(config)
     except SettingsError as error:
         raise UploadUnreadable("upload_unreadable", str(error)) from None
-    client = make_s3_client(endpoint_url) if path.startswith("s3://") else None
+    try:
+        client = make_s3_client(endpoint_url) if path.startswith("s3://") else None
+    except ValueError as error:  # botocore: "Invalid endpoint: ..."
+        raise UploadUnreadable("upload_unreadable", f"{path}: {error}") from None
     files = read_upload(path, settings.limits, s3_client=client)
     context = UploadContext(scope=scope, school_ids=frozenset(school_ids or ()))
     return validate_upload(files, context, settings)

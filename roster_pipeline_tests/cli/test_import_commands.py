@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,3 +125,34 @@ def test_the_headless_demo_imports_the_sample_through_the_sensor(tmp_path: Path,
     assert "for district-0042: applied: 58 changes" in out
     assert "s3://roster-drop/results/district-0042/sample-upload/users_results.csv" in out
     assert len(roster_table(make_engine(f"sqlite:///{tmp_path / 'demo' / 'roster.db'}"), "students")) == 9
+
+
+def test_an_unusable_database_or_output_folder_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("not a database\n")
+    taken = tmp_path / "taken"
+    taken.write_text("a file where the results folder would go\n")
+    for command, said in [
+        (["db", "upgrade", "--database-url", "garbage"], "Could not parse SQLAlchemy URL"),
+        (["db", "seed-demo", "--database-url", f"sqlite:///{not_a_database}"], "file is not a database"),
+        (["db", "upgrade", "--database-url", "mysql://user@127.0.0.1/roster"], "No module named"),
+        (["check", str(SAMPLE_UPLOAD), "--out", str(taken)], "File exists"),
+        (["check", "s3://bucket/upload", "--endpoint-url", "not-a-url"], "Invalid endpoint"),
+    ]:
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, (command, err)
+
+
+def test_output_cut_short_by_its_reader_is_not_a_traceback() -> None:
+    reading, writing = os.pipe()
+    fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, 4096)  # smaller than the list of codes: the child waits
+    child = subprocess.Popen(
+        [sys.executable, "-m", "roster_pipeline.cli.main", "codes"], stdout=writing, stderr=subprocess.PIPE
+    )
+    os.close(writing)
+    assert os.read(reading, 10).startswith(b"code")
+    time.sleep(0.5)  # the child fills the pipe and waits for room
+    os.close(reading)  # as `| head -1` does: the child's next write fails with a broken pipe
+    assert child.wait(timeout=60) == 0
+    assert child.stderr is not None and b"Traceback" not in child.stderr.read()
