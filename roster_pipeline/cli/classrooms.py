@@ -7,16 +7,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.cli.check import EXIT_OK
 from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run, rejected
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
+from roster_pipeline.cli.reviewed_csv import ROSTER_ID, SCORE, SIS_ID, ReviewedFileError, read_reviewed
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import run_classroom_ids, suggest_classroom_ids
 from roster_pipeline.plan.classroom_ids import ClassroomIdsRefused
-from roster_pipeline.reports.escaping import unescape_formulas
 from roster_pipeline.reports.writer import csv_bytes
 from roster_pipeline.upload.s3 import make_s3_client
 
@@ -64,11 +62,8 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 def run_accept(args: argparse.Namespace) -> int:
     try:
-        # The CSV was written formula-escaped: an SIS ID such as "-c1" reads back as "'-c1".
-        suggestions = unescape_formulas(
-            pd.read_csv(args.suggestions, dtype={"class_sis_id": str}), ["class_sis_id"]
-        )
-        accepted = suggestions[suggestions["score"] >= args.min_score]
+        columns = {"classroom_id": ROSTER_ID, "class_sis_id": SIS_ID, "score": SCORE}
+        accepted = read_reviewed(args.suggestions, columns, args.min_score)
         run_id, _, message, plan = run_classroom_ids(
             engine_for(args),
             args.tenant,
@@ -77,9 +72,9 @@ def run_accept(args: argparse.Namespace) -> int:
             archive_unmatched=args.archive_unmatched,
             commit=args.commit,
         )
-    except ClassroomIdsRefused as refused:
+    except (ClassroomIdsRefused, ReviewedFileError) as refused:
         return rejected(refused)
-    except (*CANNOT_RUN, KeyError) as error:
+    except CANNOT_RUN as error:
         return cannot_run(error)
     changes = plan.entities["classrooms"]
     print(f"Run {run_id} for {args.tenant}: {message}\n")

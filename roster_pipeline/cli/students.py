@@ -6,17 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.runs import REJECTED
 from roster_pipeline.cli.check import EXIT_OK, EXIT_REJECTED
 from roster_pipeline.cli.imports import CANNOT_RUN, cannot_run, rejected
 from roster_pipeline.cli.options import add_runtime_options, data_dir_for, engine_for
+from roster_pipeline.cli.reviewed_csv import ROSTER_ID, SCORE, SIS_ID, ReviewedFileError, read_reviewed
 from roster_pipeline.cli.table import render_table
 from roster_pipeline.import_run import merge_candidates_of, run_archive_students, run_student_merges
 from roster_pipeline.plan.student_merges import MergeRefused
-from roster_pipeline.reports.escaping import unescape_formulas
 from roster_pipeline.reports.writer import csv_bytes
 
 
@@ -74,15 +72,14 @@ def run_candidates_command(args: argparse.Namespace) -> int:
 
 def run_merge_command(args: argparse.Namespace) -> int:
     try:
-        # The CSV was written formula-escaped: an SIS ID such as "-001" reads back as "'-001".
-        pairs = unescape_formulas(pd.read_csv(args.pairs, dtype={"student_key": str}), ["student_key"])
-        pairs = pairs[pairs["score"] >= args.min_score][["student_key", "existing_id"]]
+        columns = {"student_key": SIS_ID, "existing_id": ROSTER_ID, "score": SCORE}
+        pairs = read_reviewed(args.pairs, columns, args.min_score)[["student_key", "existing_id"]]
         run_id, status, message, plan = run_student_merges(
             engine_for(args), args.tenant, data_dir_for(args), pairs, commit=args.commit
         )
-    except MergeRefused as refused:
+    except (MergeRefused, ReviewedFileError) as refused:
         return rejected(refused)
-    except (*CANNOT_RUN, KeyError) as error:
+    except CANNOT_RUN as error:
         return cannot_run(error)
     print(f"Run {run_id} for {args.tenant}: {message}\n\n{render_table(plan.counts())}")
     return EXIT_REJECTED if status == REJECTED else EXIT_OK

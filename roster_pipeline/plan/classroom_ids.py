@@ -12,6 +12,7 @@ from roster_pipeline.matching.existing import existing_records
 from roster_pipeline.plan.actions import ARCHIVED, UPDATED
 from roster_pipeline.plan.staged_plan import StagedPlan, operation_plan, record_plan_rows
 from roster_pipeline.roster.snapshot import RosterSnapshot
+from roster_pipeline.schemas.vocabularies import ID_PATTERN
 
 
 class ClassroomIdsRefused(ValueError):
@@ -29,6 +30,11 @@ def classroom_ids_plan(
     not_manual = sorted(set(accepted["classroom_id"]) - set(manual["id"].astype(int)))
     if not_manual:
         raise ClassroomIdsRefused(f"classrooms {not_manual} are not active classrooms without an SIS ID")
+    invalid = ~accepted["class_sis_id"].str.fullmatch(ID_PATTERN).fillna(False).astype(bool)
+    if invalid.any():
+        raise ClassroomIdsRefused(
+            f"not valid SIS IDs: {sorted(accepted['class_sis_id'][invalid].fillna(''))}"
+        )
     taken = is_in(accepted["class_sis_id"], records.loc[records["key"] != "", "key"])
     if taken.any():
         raise ClassroomIdsRefused(f"SIS IDs already in the roster: {sorted(accepted['class_sis_id'][taken])}")

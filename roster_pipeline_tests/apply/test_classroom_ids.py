@@ -124,3 +124,29 @@ def test_the_classrooms_commands(tmp_path: Path, capsys) -> None:
         == 0
     )
     assert "dry run: not applied" in capsys.readouterr().out
+
+
+def test_an_edited_suggestions_file_is_refused_cell_by_cell(tmp_path: Path, capsys) -> None:
+    """A score typed as a word, an emptied or invalid SIS ID: refused with line, column and value
+    (the first two crashed the command, the last was staged)."""
+    flags = ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "--data-dir", str(tmp_path / "data")]
+    main(["db", "seed-demo", *flags])
+    out = tmp_path / "suggestions.csv"
+    main(
+        ["classrooms", "suggest", str(SAMPLE_UPLOAD), "--tenant", "district-0042", "--out", str(out), *flags]
+    )
+    suggestions = pd.read_csv(out, dtype=str, keep_default_na=False)
+    suggestions.loc[0, "score"] = "high"
+    suggestions.loc[1, "class_sis_id"] = ""
+    edited = tmp_path / "edited.csv"
+    suggestions.to_csv(edited, index=False)
+    capsys.readouterr()
+    assert main(["classrooms", "accept", str(edited), "--tenant", "district-0042", *flags]) == 1
+    err = capsys.readouterr().err
+    assert "line 2, score: 'high' is not a number" in err
+    assert "line 3, class_sis_id: '' is not an SIS ID" in err
+
+    suggestions.loc[0, "score"], suggestions.loc[1, "class_sis_id"] = "95", "bad id!"
+    suggestions.head(2).to_csv(edited, index=False)
+    assert main(["classrooms", "accept", str(edited), "--tenant", "district-0042", *flags]) == 1
+    assert "line 3, class_sis_id: 'bad id!' is not an SIS ID" in capsys.readouterr().err

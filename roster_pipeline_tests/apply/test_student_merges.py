@@ -117,3 +117,20 @@ def test_the_merge_commands(tmp_path: Path, capsys) -> None:
     assert main(["students", "candidates", run_id, "--out", str(queue), *flags]) == 0
     assert main(["students", "merge", str(queue), "--tenant", DEMO, "--commit", *flags]) == 0
     assert "applied:" in capsys.readouterr().out
+
+
+def test_an_edited_candidates_file_is_refused_cell_by_cell(tmp_path: Path, capsys) -> None:
+    flags = ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "--data-dir", str(tmp_path / "data")]
+    queue = tmp_path / "candidates.csv"
+    queue.write_text("student_key,existing_id,score\n,1,90\n0001001,one,90\n0001002,2,\n")
+    assert main(["students", "merge", str(queue), "--tenant", DEMO, *flags]) == 1
+    err = capsys.readouterr().err
+    for said in (
+        "line 2, student_key: '' is not an SIS ID",
+        "line 3, existing_id: 'one' is not a roster id (a whole number)",
+        "line 4, score: '' is not a number",
+    ):
+        assert said in err
+    queue.write_text("student_key,score\n0001001,90\n")
+    assert main(["students", "merge", str(queue), "--tenant", DEMO, *flags]) == 1
+    assert "no column existing_id" in capsys.readouterr().err
