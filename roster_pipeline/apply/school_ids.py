@@ -49,6 +49,9 @@ def plan_school_id(connection: Connection, tenant_key: str, school: str, new_id:
     row = found.iloc[0]
     if new_id and not re.fullmatch(ID_PATTERN, new_id):
         raise SchoolIdRefused(f"{new_id!r} is not a valid School ID (1-255 of 0-9 A-Z a-z . _ - / @ :)")
+    if new_id == str(row["school_id"]):  # not a change: no run is recorded for it
+        has = f"School ID {new_id}" if new_id else "no School ID"
+        raise SchoolIdRefused(f"{row['name']} already has {has}: nothing to change")
     others = schools[(schools["id"] != row["id"]) & (schools["school_id"] == new_id)]
     if new_id and len(others):
         raise SchoolIdRefused(f"School ID {new_id} already belongs to {others['name'].iloc[0]}")

@@ -46,6 +46,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_change(args: argparse.Namespace) -> int:
     new_id = getattr(args, "school_id", "") or ""
+    if hasattr(args, "school_id") and not new_id.strip():
+        return rejected("set-id needs the new School ID (clear-id removes one)")
     try:
         engine = engine_for(args)
         if args.commit:

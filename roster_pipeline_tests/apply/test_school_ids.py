@@ -70,3 +70,21 @@ def test_the_schools_commands(tmp_path: Path, capsys) -> None:
     assert main(["schools", "clear-id", "--tenant", DEMO, "sch-0101", "--commit", *flags]) == 0
     assert main(["schools", "list", "--tenant", DEMO, *flags]) == 0
     assert "Maple Elementary School" in capsys.readouterr().out
+
+
+def test_an_empty_or_unchanged_school_id_is_refused_and_records_no_run(tmp_path: Path, capsys) -> None:
+    """set-id "" cleared the School ID, and a change to the same value was committed as a run."""
+    flags = ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "--data-dir", str(tmp_path / "data")]
+    main(["db", "seed-demo", *flags])
+    capsys.readouterr()
+    assert main(["schools", "set-id", "--tenant", DEMO, "sch-0101", " ", "--commit", *flags]) == 1
+    assert "set-id needs the new School ID" in capsys.readouterr().err
+    assert main(["schools", "set-id", "--tenant", DEMO, "sch-0101", "sch-0101", "--commit", *flags]) == 1
+    assert "already has School ID sch-0101: nothing to change" in capsys.readouterr().err
+    assert (
+        main(["schools", "clear-id", "--tenant", DEMO, "Birch Adult Learning Center", "--commit", *flags])
+        == 1
+    )
+    assert "Birch Adult Learning Center already has no School ID" in capsys.readouterr().err
+    assert main(["runs", *flags]) == 0
+    assert capsys.readouterr().out.strip() == "no runs yet"
