@@ -6,6 +6,8 @@ says already exists in the roster; when neither is there, one `references_unchec
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from roster_pipeline.frames import STRING, is_in
@@ -26,9 +28,13 @@ UPLOAD = "(upload)"
 
 
 def cross_file_issues(
-    frames: Frames, context: UploadContext, delta_files: frozenset[str] = frozenset()
+    frames: Frames,
+    context: UploadContext,
+    delta_files: frozenset[str] = frozenset(),
+    unread_files: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
-    """``delta_files``: the files the manifest says list only what changed."""
+    """``delta_files``: the files the manifest says list only what changed; ``unread_files``: those in
+    the upload that could not be read."""
     users = frames.get("users.csv")
     notes: list[Issue] = []
     issues = [
@@ -41,7 +47,7 @@ def cross_file_issues(
     ]
     if users is not None:
         issues.append(_agent_references(users, frames.get("guardians.csv")))
-    return concat_issues([*issues, issues_from(notes)])
+    return concat_issues([*issues, issues_from(_unread(note, unread_files) for note in notes)])
 
 
 def _suggestion(context: UploadContext) -> str:
@@ -348,8 +354,19 @@ def _unchecked(file: str, needed: str) -> Issue:
     return Issue(
         file,
         "references_unchecked",
+        value=needed,
         message=f"{needed} is not in the upload: references from {file} to it were not checked",
     )
+
+
+def _unread(note: Issue, unread_files: frozenset[str]) -> Issue:
+    """A file in the upload that could not be read is not a missing one: its own issues say why."""
+    if note.code != "references_unchecked" or note.value not in unread_files:
+        return note
+    message = (
+        f"{note.value} could not be read (see its issues): references from {note.file} to it were not checked"
+    )
+    return dataclasses.replace(note, message=message)
 
 
 def _ids(frame: pd.DataFrame | None, column: str) -> pd.Series:

@@ -135,7 +135,8 @@ def validate_upload(
     if not any(name in files for name in (*ROSTER_FILES, "orgs.csv")) and not unread:
         notes.append(Issue(UPLOAD, "no_roster_files"))
     delta_files = frozenset(name for name, item in files.items() if item.mode == DELTA)
-    issues.append(columns_as_written(cross_file_issues(readable, context, delta_files), files))
+    unread_files = frozenset(name for name, item in files.items() if item.format and item.frame is None)
+    issues.append(columns_as_written(cross_file_issues(readable, context, delta_files, unread_files), files))
     issues.append(issues_from(notes))
     return ValidatedUpload(upload.location, context, manifest, files, _sorted(concat_issues(issues)))
 

@@ -362,3 +362,18 @@ def test_an_impossible_time_of_day_is_an_invalid_datetime(tmp_path: Path):
     assert reported(result.issues) == {("users.csv", 3, "dateLastModified", "invalid_datetime")}, found(
         result
     )
+
+
+def test_references_to_a_file_that_could_not_be_read_say_so(tmp_path: Path):
+    # They said "users.csv is not in the upload" of a users.csv with a header and no rows.
+    (tmp_path / "users.csv").write_text("sourcedId,role,givenName,familyName,orgSourcedIds\n")
+    (tmp_path / "enrollments.csv").write_text(
+        "sourcedId,classSourcedId,userSourcedId,role,schoolSourcedId\ne1,c1,s1,student,sch-1\n"
+    )
+    issues = validate_upload(
+        read_upload(str(tmp_path)), UploadContext(school_ids=frozenset({"sch-1"}))
+    ).issues
+    unchecked = issues[(issues["code"] == "references_unchecked") & (issues["value"] == "users.csv")]
+    assert unchecked["message"].tolist() == [
+        "users.csv could not be read (see its issues): references from enrollments.csv to it were not checked"
+    ]
