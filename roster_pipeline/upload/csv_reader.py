@@ -97,11 +97,14 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
         fields = _field_counts(buffer, records)
         good = fields[1:] == len(header)
     bad = np.flatnonzero(~good) + 1
+    texts = [data[records.starts[i] : records.ends[i]].decode("utf-8") for i in bad]
+    # A line of only spaces is a blank line to a person: skipped like one, not a ragged row.
+    shown = np.array([bool(text.strip()) for text in texts], dtype=bool)
     ragged = _ragged_issues(
         file,
-        records.lines[bad],
-        fields[bad] if skipped else np.array([], dtype=np.int64),
-        [data[records.starts[i] : records.ends[i]].decode("utf-8") for i in bad],
+        records.lines[bad][shown],
+        fields[bad][shown] if skipped else np.array([], dtype=np.int64),
+        [text for text, kept in zip(texts, shown, strict=True) if kept],
         len(header),
     )
     if table is None or table.num_rows != int(good.sum()) or len(bad) != skipped:
@@ -293,7 +296,7 @@ def _read_with_csv_module(file: str, data: bytes, limits: UploadLimits, notes: l
         for row in reader:
             start = last_line + 1
             last_line = reader.line_num
-            if row:
+            if row and (len(row) > 1 or row[0].strip()):  # a line of only spaces is a blank one
                 rows.append(row)
                 lines.append(start)
     except csv.Error:

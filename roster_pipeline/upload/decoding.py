@@ -11,6 +11,7 @@ import codecs
 from dataclasses import dataclass
 
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CP1252_FALLBACK = "roster-pipeline-cp1252"
 
 
@@ -36,6 +37,10 @@ def decode_to_utf8(raw: bytes) -> DecodedBytes:
     while raw.startswith(BOM, boms * len(BOM)):  # some tools add a BOM to a file that has one
         boms += 1
     data = raw[boms * len(BOM) :] if boms else raw
+    if data.startswith(UTF16_BOMS):
+        raise NotText(
+            "the file is UTF-16 (Excel's 'Unicode Text'): save it as 'CSV UTF-8' and upload it again"
+        )
     if b"\x00" in data:
         raise NotText("the file contains NUL bytes")
     first_bad = _first_non_utf8(data)

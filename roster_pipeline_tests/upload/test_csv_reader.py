@@ -122,3 +122,19 @@ def test_field_longer_than_the_limit_is_an_error_on_its_cell():
     table = read_csv_table("users.csv", b"id,name\n1," + b"x" * 50 + b"\n", UploadLimits(max_field_chars=20))
     issue = table.issues.iloc[0]
     assert (issue["code"], issue["line"], issue["column"]) == ("field_too_long", 2, "name")
+
+
+def test_a_utf16_file_is_named_as_such_with_what_to_do():
+    # It was reported only as "the file contains NUL bytes".
+    table = read_csv_table("users.csv", "sourcedId,role\r\ns1,student\r\n".encode("utf-16"))
+    assert table.issues["code"].tolist() == ["not_text"]
+    assert "UTF-16" in table.issues["message"].item() and "CSV UTF-8" in table.issues["message"].item()
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_a_line_of_only_spaces_is_skipped_like_a_blank_line(newline: bytes):
+    # It was reported as a ragged row (ERROR) in a file a person sees as having a blank line.
+    data = newline.join([b"id,name", b"1,Ann", b"  \t ", b"2,Bo", b""])
+    table = read_csv_table("users.csv", data)
+    assert table.issues.empty
+    assert rows(table) == [(2, "1", "Ann"), (4, "2", "Bo")]
