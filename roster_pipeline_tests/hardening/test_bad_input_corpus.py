@@ -215,7 +215,6 @@ CASES: list[Case] = [
     case("enrollments-extra-field", RAGGED, sample_part({"enrollments.csv": replace("0001003,student,false,2026-08-20,2027-06-10,active", "0001003,student,false,2026-08-20,2027-06-10,active,extra")}), "enrollments.csv:6::ragged_row"),
     case("classes-row-cut-short", RAGGED, sample_part({"classes.csv": replace("Grade 4 Homeroom,04,,HR4,homeroom,Room 14,sch-0101,term-2026,,", "Grade 4 Homeroom")}), "classes.csv:3::ragged_row"),
     case("users-header-trailing-comma", RAGGED, sample_with({"users.csv": replace("grades,password", "grades,password,")}), *(f"users.csv:{line}::ragged_row" for line in range(2, 15))),
-    case("orgs-line-of-spaces", RAGGED, sample_part({"orgs.csv": append("   ")}), "orgs.csv:5::ragged_row"),
     # --- missing, duplicated and empty columns and files ---
     fixture("missing_column", COLUMNS),
     fixture("duplicate_column", COLUMNS),
