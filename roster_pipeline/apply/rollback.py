@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from roster_pipeline.apply.change_log import (
     CHANGE_LOG,
@@ -158,23 +158,43 @@ def _conflicts(log: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
 def _replaced_rows(
     connection: Connection, spec: EntitySpec, entries: pd.DataFrame, district_id: int
 ) -> pd.Series:
-    """True for each row this run changed (not created, not removed) whose id no longer holds it:
-    deleted since (a forced rollback of an earlier run), or given to another row (SQLite hands a freed
-    id out again). Restoring by id would overwrite that other row."""
+    """True for each row this run changed whose id no longer holds it, and for each link it removed
+    whose parents' ids no longer hold the records it linked: deleted since (a forced rollback of an
+    earlier run), or given to another row (SQLite hands a freed id out again). Restoring them by id
+    would overwrite that other row, or link someone else."""
+    replaced = pd.Series(False, index=entries.index)
     changed = entries[~entries["action"].isin([CREATED, REMOVED])]
-    if changed.empty:
-        return pd.Series(False, index=entries.index)
-    before = parse_json_column(changed["before"])
-    current = read_table(connection, spec.table, district_id).set_index("id")
-    if spec.is_record:
-        by_key = changed["key"].str.startswith("#")  # a record made by hand: its id is its name
-        held = pd.Series(current["sis_id"].reindex(before["id"].to_numpy()).to_numpy(), index=changed.index)
-        same = (held.notna() & (by_key | (held == changed["key"]).fillna(False))).to_numpy(dtype=bool)
-    else:
-        natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
-        held = current[natural].reindex(before["id"].to_numpy())
-        same = (held.to_numpy() == before[natural].to_numpy()).all(axis=1)
-    return pd.Series(~same, index=changed.index).reindex(entries.index, fill_value=False)
+    if len(changed):
+        before = parse_json_column(changed["before"])
+        if spec.is_record:
+            held = _sis_ids(connection, spec.table, district_id, before["id"], changed.index)
+            named_by_id = changed["key"].str.startswith("#")  # a record made by hand
+            same = held.notna() & (named_by_id | (held == changed["key"]).fillna(False))
+        else:
+            natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
+            current = read_table(connection, spec.table, district_id).set_index("id")
+            held = current[natural].reindex(before["id"].to_numpy())
+            same = pd.Series((held.to_numpy() == before[natural].to_numpy()).all(axis=1), index=changed.index)
+        replaced[changed.index] = ~same.to_numpy(dtype=bool)
+    removed = entries[entries["action"] == REMOVED]
+    if len(removed):
+        before = parse_json_column(removed["before"])
+        parent_keys = removed["key"].str.split("|")  # the parents' SIS IDs, as entity_key joined them
+        for position, parent in enumerate(spec.parents):
+            table = ENTITIES[parent.entity].table
+            held = _sis_ids(connection, table, district_id, before[parent.column], removed.index)
+            wanted = parent_keys.str[position]
+            gone = held.isna() | ((wanted != "") & (held != wanted)).fillna(True)
+            replaced[removed.index] |= gone.to_numpy(dtype=bool)
+    return replaced
+
+
+def _sis_ids(
+    connection: Connection, table: Table, district_id: int, ids: pd.Series, index: pd.Index
+) -> pd.Series:
+    """The SIS ID each of ``ids`` holds now (missing: no such row of the tenant's), by ``index``."""
+    current = read_table(connection, table, district_id).set_index("id")["sis_id"]
+    return pd.Series(current.reindex(ids.to_numpy()).to_numpy(), index=index)
 
 
 def _sharing_table(spec: EntitySpec) -> list[str]:

@@ -239,3 +239,40 @@ def test_rolling_back_an_archive_never_overwrites_students_that_got_the_archived
     assert after["archived_at"].isna().all()
     mine = after["sis_id"] != ""
     pd.testing.assert_frame_equal(after[mine], students[mine], check_dtype=False)
+
+
+def test_a_removed_link_is_never_restored_onto_a_student_that_got_its_old_id(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    """Run B removes a student's enrollments; A (which made them) is rolled back, forced; C adds other
+    students, who get the freed ids on SQLite. Rolling B back put the enrollments back by their old
+    ids onto whatever holds them now: refused only when one of them was free (here the classroom's,
+    with a misleading reason), and onto C's student when every one had been given out again."""
+    first = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    unenrolled = sample_copy.parent / "unenrolled"
+    shutil.copytree(SAMPLE_UPLOAD, unenrolled)
+    edit_csv(unenrolled, "enrollments.csv", lambda rows: rows[rows["userSourcedId"] != "0001002"])
+    removing = import_upload(demo_roster, unenrolled, tmp_path, commit=True, allow_large_changes=True)
+    assert removing.plan.counts().set_index("entity").loc["student_enrollments", "REMOVED"] > 0
+    rollback_run(demo_roster, first.run_id, force=True)
+    renamed = {"0001001": "9001001", "0001002": "9001002", "0001003": "9001003"}
+    edit_csv(sample_copy, "users.csv", lambda rows: rows.assign(sourcedId=rows["sourcedId"].replace(renamed)))
+    edit_csv(
+        sample_copy,
+        "enrollments.csv",
+        lambda rows: rows.assign(userSourcedId=rows["userSourcedId"].replace(renamed)),
+    )
+    for name in ("guardians.csv", "student_attributes.csv"):
+        edit_csv(
+            sample_copy,
+            name,
+            lambda rows: rows.assign(studentSourcedId=rows["studentSourcedId"].replace(renamed)),
+        )
+    import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    state = roster_state(demo_roster)
+
+    with pytest.raises(RollbackRefused, match=r"changed again by later runs \(student_enrollments "):
+        rollback_run(demo_roster, removing.run_id)
+    assert roster_state(demo_roster) == state
+    rollback_run(demo_roster, removing.run_id, force=True)
+    assert roster_state(demo_roster) == state  # forced: the enrollments of a student now gone stay gone
