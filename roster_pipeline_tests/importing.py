@@ -23,6 +23,19 @@ def edit_csv(folder: Path, name: str, change: Callable[[pd.DataFrame], pd.DataFr
     change(frame).to_csv(path, index=False)
 
 
+def rename_students(upload: Path, renamed: dict[str, str]) -> None:
+    """Give students new SIS IDs in every file of the upload that names them."""
+    for name, column in [
+        ("users.csv", "sourcedId"),
+        ("enrollments.csv", "userSourcedId"),
+        ("guardians.csv", "studentSourcedId"),
+        ("student_attributes.csv", "studentSourcedId"),
+    ]:
+        edit_csv(
+            upload, name, lambda rows, column=column: rows.assign(**{column: rows[column].replace(renamed)})
+        )
+
+
 def import_upload(engine: Engine, folder: Path, data_dir: Path, **options: object) -> ImportOutcome:
     return run_import(engine, str(folder), options.pop("tenant", DEMO), data_dir, **options)
 

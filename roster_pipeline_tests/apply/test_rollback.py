@@ -17,7 +17,13 @@ from roster_pipeline.apply.runs import COMMITTED, ROLLED_BACK, find_run
 from roster_pipeline.import_run import run_archive_students
 from roster_pipeline.roster.bulk import insert_rows
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.importing import edit_csv, import_upload, roster_state, roster_table
+from roster_pipeline_tests.importing import (
+    edit_csv,
+    import_upload,
+    rename_students,
+    roster_state,
+    roster_table,
+)
 
 
 def test_rolling_back_the_first_import_restores_the_roster_before_it(
@@ -203,6 +209,12 @@ def test_a_run_logged_one_entry_per_created_row_still_rolls_back(
     assert roster_state(demo_roster) == before
 
 
+def _import_other_students(engine: Engine, upload: Path, tmp_path: Path) -> None:
+    """The sample with three students under new SIS IDs, committed: run C of the tests below."""
+    rename_students(upload, {"0001001": "9001001", "0001002": "9001002", "0001003": "9001003"})
+    import_upload(engine, upload, tmp_path, commit=True)
+
+
 def test_rolling_back_an_archive_never_overwrites_students_that_got_the_archived_ids(
     demo_roster: Engine, sample_copy: Path, tmp_path: Path
 ) -> None:
@@ -212,20 +224,7 @@ def test_rolling_back_an_archive_never_overwrites_students_that_got_the_archived
     first = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
     archiving, *_ = run_archive_students(demo_roster, "district-0042", tmp_path, commit=True)
     rollback_run(demo_roster, first.run_id, force=True)
-    renamed = {"0001001": "9001001", "0001002": "9001002", "0001003": "9001003"}
-    edit_csv(sample_copy, "users.csv", lambda rows: rows.assign(sourcedId=rows["sourcedId"].replace(renamed)))
-    edit_csv(
-        sample_copy,
-        "enrollments.csv",
-        lambda rows: rows.assign(userSourcedId=rows["userSourcedId"].replace(renamed)),
-    )
-    for name in ("guardians.csv", "student_attributes.csv"):
-        edit_csv(
-            sample_copy,
-            name,
-            lambda rows: rows.assign(studentSourcedId=rows["studentSourcedId"].replace(renamed)),
-        )
-    import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    _import_other_students(demo_roster, sample_copy, tmp_path)
     state = roster_state(demo_roster)
     students = roster_table(demo_roster, "students").set_index("id")
 
@@ -255,20 +254,7 @@ def test_a_removed_link_is_never_restored_onto_a_student_that_got_its_old_id(
     removing = import_upload(demo_roster, unenrolled, tmp_path, commit=True, allow_large_changes=True)
     assert removing.plan.counts().set_index("entity").loc["student_enrollments", "REMOVED"] > 0
     rollback_run(demo_roster, first.run_id, force=True)
-    renamed = {"0001001": "9001001", "0001002": "9001002", "0001003": "9001003"}
-    edit_csv(sample_copy, "users.csv", lambda rows: rows.assign(sourcedId=rows["sourcedId"].replace(renamed)))
-    edit_csv(
-        sample_copy,
-        "enrollments.csv",
-        lambda rows: rows.assign(userSourcedId=rows["userSourcedId"].replace(renamed)),
-    )
-    for name in ("guardians.csv", "student_attributes.csv"):
-        edit_csv(
-            sample_copy,
-            name,
-            lambda rows: rows.assign(studentSourcedId=rows["studentSourcedId"].replace(renamed)),
-        )
-    import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    _import_other_students(demo_roster, sample_copy, tmp_path)
     state = roster_state(demo_roster)
 
     with pytest.raises(RollbackRefused, match=r"changed again by later runs \(student_enrollments "):

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.roster.fixtures import load_fixture
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.importing import edit_csv, import_upload, results_of
+from roster_pipeline_tests.importing import edit_csv, import_upload, rename_students, results_of
 
 pytestmark = pytest.mark.usefixtures("demo_roster")
 
@@ -50,15 +50,7 @@ def test_a_student_given_a_new_sis_id_is_flagged_as_a_rekey(
     demo_roster: Engine, sample_copy: Path, tmp_path: Path
 ) -> None:
     import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
-    for name, column in [
-        ("users.csv", "sourcedId"),
-        ("enrollments.csv", "userSourcedId"),
-        ("guardians.csv", "studentSourcedId"),
-        ("student_attributes.csv", "studentSourcedId"),
-    ]:
-        edit_csv(
-            sample_copy, name, lambda rows, c=column: rows.assign(**{c: rows[c].replace("0001002", "S-1002")})
-        )
+    rename_students(sample_copy, {"0001002": "S-1002"})
     plan = import_upload(demo_roster, sample_copy, tmp_path, allow_large_changes=True).plan
     assert plan.rekeys[["entity", "archived_key", "created_key"]].values.tolist() == [
         ["students", "0001002", "S-1002"]
