@@ -88,8 +88,9 @@ def validate_upload(
     manifest = Manifest()
     manifest_name = _find(upload, MANIFEST)
     if manifest_name is not None:
+        # Named as every other file is, by its standard name: MANIFEST.CSV's results are manifest_results.csv.
         validated, file_issues = _validate_file(
-            manifest_name, upload.files[manifest_name], format_for(MANIFEST), context, settings
+            MANIFEST, upload.files[manifest_name], format_for(MANIFEST), context, settings
         )
         files[validated.name] = validated
         issues.append(file_issues)

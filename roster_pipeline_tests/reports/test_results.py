@@ -95,3 +95,13 @@ def test_missing_column_rejects_every_row_of_the_file(tmp_path: Path):
 def test_escape_formulas_covers_every_dangerous_start():
     frame = pd.DataFrame({"a": ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "safe", "a=b"]}, dtype="string")
     assert escape_formulas(frame)["a"].tolist() == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "safe", "a=b"]
+
+
+def test_an_upper_case_manifest_is_named_like_every_other_file(tmp_path: Path):
+    # USERS.CSV's results were users_results.csv, but MANIFEST.CSV's were MANIFEST.CSV_results.csv.
+    (tmp_path / "ORGS.CSV").write_text(ORGS)
+    (tmp_path / "MANIFEST.CSV").write_text("propertyName,value\nfile.orgs,bulk\n")
+    files = results_files(validate_upload(read_upload(str(tmp_path))))
+    assert {"manifest_results.csv", "orgs_results.csv"} <= set(files)
+    summary = read(files["summary.csv"])
+    assert {"manifest.csv", "orgs.csv"} <= set(summary["file"])
