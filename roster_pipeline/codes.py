@@ -69,6 +69,9 @@ CODES: dict[str, CodeInfo] = {
     "invalid_relationship": CodeInfo(_E, "relationship must be parent, guardian, relative or other"),
     "invalid_org_type": CodeInfo(_E, "unknown org type"),
     "invalid_attribute_value": CodeInfo(_E, "the value does not fit this attribute"),
+    "secret_attribute": CodeInfo(
+        _W, "an attribute named like a password or a secret is never stored; the row was ignored"
+    ),
     "missing_school": CodeInfo(_E, "district uploads must name the School ID on this row"),
     "unknown_school": CodeInfo(_E, "the School ID is not a school of this district"),
     "school_mismatch": CodeInfo(_E, "the enrollment's School ID differs from its class's School ID"),

@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from roster_pipeline.codes import severity_of
-from roster_pipeline.issues import ERROR, Issue, concat_issues, issues_from
+from roster_pipeline.issues import ERROR, Issue, concat_issues, empty_issues, issues_from, row_issues
 from roster_pipeline.schemas.aliases import aliases_for
 from roster_pipeline.schemas.file_format import FileFormat
 from roster_pipeline.schemas.registry import IGNORED_ONEROSTER_FILES, ROSTER_FILES, format_for
@@ -182,6 +183,9 @@ def _validate_file(
         attributes = [column for column in match.unknown if column and column not in secrets]
         issues = [_drop_attribute_column_warnings(concat_issues(issues), attributes)]
         frame = _wide_to_long(table.frame, keep, attributes)
+    elif fmt.name == "student_attributes.csv":
+        frame, secret_rows = _without_secret_attributes(name, frame, validated, keep)
+        issues.append(secret_rows)
     frame, normalised = normalise_values(name, frame)
     value_issues = concat_issues([normalised, schema_issues(fmt, frame), row_rules(fmt, frame, context)])
     validated.as_written = {standard: written for written, standard in keep.items()}
@@ -195,6 +199,24 @@ def _secret_columns(header: list[str], rename: dict[str, str]) -> list[str]:
     standard = {written for written, name in rename.items() if name in SECRET_COLUMNS}
     named = {name for name in header if any(word in name.lower() for word in SECRET_WORDS)}
     return [name for name in dict.fromkeys(header) if name in standard | named]
+
+
+def _without_secret_attributes(
+    name: str, frame: pd.DataFrame, validated: ValidatedFile, keep: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of an attribute named like a password or a secret: left out, reported, and their value
+    hidden from the rows the results echo (a wide file's such column is never read at all)."""
+    attribute = frame["attribute"].str.lower()
+    secret = np.logical_or.reduce([attribute.str.contains(word, regex=False) for word in SECRET_WORDS])
+    secret = pd.Series(secret, index=frame.index).fillna(False).astype(bool)
+    if not secret.any():
+        return frame, empty_issues()
+    written = next(column for column, standard in keep.items() if standard == "value")
+    validated.rows.loc[secret[secret].index, written] = HIDDEN
+    found = row_issues(
+        name, frame.index[secret], "attribute", frame.loc[secret, "attribute"], "secret_attribute"
+    )
+    return frame[~secret], found
 
 
 def _hide_secret_values(issues: pd.DataFrame, secrets: list[str]) -> pd.DataFrame:

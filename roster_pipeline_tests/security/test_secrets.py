@@ -399,3 +399,19 @@ def test_a_password_column_in_a_wide_attributes_file_is_never_an_attribute(
     assert "birthDate" in set(attributes["attribute"])
     stored = [path.read_bytes() for path in (tmp_path / "data").rglob("*") if path.is_file()]
     assert not any(password.encode() in data for data in stored)
+
+
+def test_a_password_attribute_in_a_long_attributes_file_is_never_stored_or_echoed(
+    demo_roster, sample_copy: Path, tmp_path: Path
+) -> None:
+    password = f"Pw-{uuid.uuid4().hex[:8]}"
+    (sample_copy / "student_attributes.csv").write_text(
+        f"studentSourcedId,attribute,value\n0001001,birthDate,2017-04-12\n0001001,portal_password,{password}\n"
+    )
+    outcome = run_import(demo_roster, str(sample_copy), DEMO, tmp_path / "data")
+    assert outcome.status == "DRY_RUN"  # a warning: the rest of the upload goes ahead
+    flagged = outcome.validated.issues.query("code == 'secret_attribute'")
+    assert flagged[["line", "column", "value"]].values.tolist() == [[3, "attribute", "portal_password"]]
+    assert set(outcome.plan.entities["student_attributes"]["attribute"]) == {"birthDate"}
+    stored = [path.read_bytes() for path in (tmp_path / "data").rglob("*") if path.is_file()]
+    assert not any(password.encode() in data for data in stored)

@@ -84,6 +84,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], tuple[str, int | None, str]]] = {
     "guardian_conflict": ({"users.csv": USERS + STUDENT, "guardians.csv": GUARDIANS + "s1,g1,May,Lee,may@example.org,,parent,en\ns1,g1,May,Li,may@example.org,,parent,en\n"}, ("guardians.csv", 3, "guardianSourcedId")),
     "guardian_no_contact": ({"users.csv": USERS + STUDENT, "guardians.csv": GUARDIANS + "s1,g1,May,Lee,,,parent,en\n"}, ("guardians.csv", 2, "email")),
     "duplicate_attribute": ({"users.csv": USERS + STUDENT, "student_attributes.csv": ATTRS + "s1,ell,true\ns1,ell,false\n"}, ("student_attributes.csv", 3, "attribute")),
+    "secret_attribute": ({"users.csv": USERS + STUDENT, "student_attributes.csv": ATTRS + "s1,ell,true\ns1,Password,hunter2\n"}, ("student_attributes.csv", 3, "attribute")),
 }  # fmt: skip
 
 # Raised or reported while collecting the upload; tested in upload/test_sources.py.
