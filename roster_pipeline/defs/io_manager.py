@@ -9,7 +9,6 @@ loads only that part (``raw_upload: UploadRef`` reads the upload's address, not 
 """
 
 import time
-import types
 import typing
 from typing import Any
 
@@ -59,7 +58,7 @@ class RosterIOManager(ConfigurableIOManager):
 def _wanted_class(typing_type: Any) -> type | None:
     """The class an input is annotated with, ``Part`` of ``Part | None`` included (a step whose
     upstream may have produced nothing)."""
-    if isinstance(typing_type, type) and not isinstance(typing_type, types.UnionType):
+    if isinstance(typing_type, type):
         return typing_type
     classes = [item for item in typing.get_args(typing_type) if item is not type(None)]
     return classes[0] if len(classes) == 1 and isinstance(classes[0], type) else None

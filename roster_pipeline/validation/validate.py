@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-import numpy as np
 import pandas as pd
 
 from roster_pipeline.codes import severity_of
+from roster_pipeline.frames import is_in
 from roster_pipeline.issues import ERROR, Issue, concat_issues, empty_issues, issues_from, row_issues
 from roster_pipeline.schemas.aliases import aliases_for
 from roster_pipeline.schemas.file_format import FileFormat
@@ -197,8 +197,12 @@ def _secret_columns(header: list[str], rename: dict[str, str]) -> list[str]:
     """Columns whose values must never be echoed: the standard secret columns however they are
     written (a second "Password" column too) and anything named like a password or a secret."""
     standard = {written for written, name in rename.items() if name in SECRET_COLUMNS}
-    named = {name for name in header if any(word in name.lower() for word in SECRET_WORDS)}
+    named = {name for name in header if _named_like_a_secret(name)}
     return [name for name in dict.fromkeys(header) if name in standard | named]
+
+
+def _named_like_a_secret(name: str) -> bool:
+    return any(word in name.lower() for word in SECRET_WORDS)
 
 
 def _without_secret_attributes(
@@ -206,9 +210,8 @@ def _without_secret_attributes(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of an attribute named like a password or a secret: left out, reported, and their value
     hidden from the rows the results echo (a wide file's such column is never read at all)."""
-    attribute = frame["attribute"].str.lower()
-    secret = np.logical_or.reduce([attribute.str.contains(word, regex=False) for word in SECRET_WORDS])
-    secret = pd.Series(secret, index=frame.index).fillna(False).astype(bool)
+    names = frame["attribute"].dropna().unique()  # a few dozen names, however many rows
+    secret = is_in(frame["attribute"], [name for name in names if _named_like_a_secret(name)])
     if not secret.any():
         return frame, empty_issues()
     written = next(column for column, standard in keep.items() if standard == "value")
