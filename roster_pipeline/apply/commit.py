@@ -4,11 +4,13 @@ so the roster is either exactly as planned or exactly as before."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Table, func, select
 
 from roster_pipeline.apply.change_log import (
@@ -19,7 +21,7 @@ from roster_pipeline.apply.change_log import (
     json_column,
     json_where,
 )
-from roster_pipeline.apply.integrity import dangling_references, describe, link_watermarks
+from roster_pipeline.apply.integrity import describe, ids_outside
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.ownership import foreign_rows
 from roster_pipeline.apply.runs import COMMITTED, RUNS, find_run, mark_run, record_run
@@ -29,8 +31,11 @@ from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
 from roster_pipeline.roster.bulk import copy_out, delete_rows, highest_id, insert_rows, update_rows
 from roster_pipeline.roster.database import is_postgresql
+from roster_pipeline.roster.models import School
 from roster_pipeline.roster.snapshot import current_fingerprint
 from roster_pipeline.roster.tenants import Tenant, find_tenant
+
+SCHOOLS = School.__table__
 
 
 class PlanRefused(Exception):
@@ -132,28 +137,72 @@ def _record_commit(
 
 
 def write_plan(connection: Connection, tenant: Tenant, plan: StagedPlan, run_id: str, now: datetime) -> None:
-    """Records first (parents), then links, then the change log, each as bulk statements."""
+    """Records first (parents), then links, then the change log, each as bulk statements. The ids
+    each is about to write are checked against the tenant's own rows first (what foreign keys would
+    check, and the tenant too): the writes go by id alone."""
+    records = {name: spec for name, spec in ENTITIES.items() if spec.is_record}
+    schools = _school_ids(connection, tenant.id)
+    _refuse_strays(
+        tenant,
+        (
+            (f"{spec.table.name}.school_pk", _written(plan.entities[name], "school_pk"), schools)
+            for name, spec in records.items()
+            if "school_pk" in spec.fields
+        ),
+    )
     log, ids = [], {}
-    for name, spec in ENTITIES.items():
-        if spec.is_record:
-            entries, ids[name] = _write_records(connection, tenant, spec, plan.entities[name], run_id, now)
-            log.append(entries)
-    marks = link_watermarks(connection)
-    for name, spec in ENTITIES.items():
-        if not spec.is_record:
-            log.append(_write_links(connection, tenant, spec, plan.entities[name], ids, run_id))
-    dangling = dangling_references(connection, tenant.id, since=marks)
+    for name, spec in records.items():
+        entries, ids[name] = _write_records(connection, tenant, spec, plan.entities[name], run_id, now)
+        log.append(entries)
+    links = {
+        name: _with_parent_ids(spec, plan.entities[name], ids)
+        for name, spec in ENTITIES.items()
+        if not spec.is_record
+    }
+    _refuse_strays(
+        tenant,
+        (
+            (
+                f"{ENTITIES[name].table.name}.{parent.column}",
+                _written(frame, parent.column),
+                ids[parent.entity]["id"],
+            )
+            for name, frame in links.items()
+            for parent in ENTITIES[name].parents
+        ),
+    )
+    for name, frame in links.items():
+        log.append(_write_links(connection, tenant, ENTITIES[name], frame, run_id))
+    insert_rows(connection, CHANGE_LOG, pd.concat(log, ignore_index=True))
+
+
+def _school_ids(connection: Connection, district_id: int) -> pa.Array:
+    query = select(SCHOOLS.c.id).where(SCHOOLS.c.district_id == district_id)
+    return pa.array(connection.execute(query).scalars().all(), pa.int64())
+
+
+def _written(plan: pd.DataFrame, column: str) -> pd.Series:
+    """The values ``column`` takes in the rows a commit inserts or updates."""
+    return plan.loc[plan["action"].isin([CREATED, UPDATED, UNARCHIVED]), column]
+
+
+def _refuse_strays(tenant: Tenant, references: Iterable[tuple[str, pd.Series, pa.Array]]) -> None:
+    """Refuse the plan if any (``table.column``, ids about to be written, the tenant's ids) names a
+    row that is not the tenant's."""
+    dangling = {}
+    for name, written, owned in references:
+        if count := ids_outside(written, owned):
+            dangling[name] = dangling.get(name, 0) + count
     if dangling:
         raise PlanRefused(
             f"the plan would point rows at records that are not {tenant.key}'s ({describe(dangling)}); "
             "nothing was applied"
         )
-    insert_rows(connection, CHANGE_LOG, pd.concat(log, ignore_index=True))
 
 
 def _write_records(
     connection: Connection, tenant: Tenant, spec: EntitySpec, plan: pd.DataFrame, run_id: str, now: datetime
-) -> tuple[pd.DataFrame, pd.Series]:
+) -> tuple[pd.DataFrame, pa.Table]:
     """Returns the change log entries and every SIS ID's roster id after the writes."""
     table, fields = spec.table, list(spec.fields)
     action = plan["action"]
@@ -193,24 +242,25 @@ def _write_records(
     return pd.concat(entries, ignore_index=True), ids
 
 
-def _write_links(
-    connection: Connection,
-    tenant: Tenant,
-    spec: EntitySpec,
-    plan: pd.DataFrame,
-    ids: dict[str, pd.Series],
-    run_id: str,
-) -> pd.DataFrame:
-    table, fields = spec.table, list(spec.fields)
+def _with_parent_ids(spec: EntitySpec, plan: pd.DataFrame, ids: dict[str, pa.Table]) -> pd.DataFrame:
+    """A link plan's changing rows, each created link given its parents' ids (the plan has them
+    only for links that exist)."""
     plan = plan[plan["action"].isin(CHANGING)].copy()
     for parent in spec.parents:
         plan[parent.column] = plan[parent.column].fillna(_lookup(ids[parent.entity], plan[parent.key]))
+    return plan
+
+
+def _write_links(
+    connection: Connection, tenant: Tenant, spec: EntitySpec, plan: pd.DataFrame, run_id: str
+) -> pd.DataFrame:
+    table, fields = spec.table, list(spec.fields)
     natural = [parent.column for parent in spec.parents] + list(spec.extra_keys)
     action = plan["action"]
     created = (action == CREATED).to_numpy()
     mark = highest_id(connection, table)
     insert_rows(connection, table, plan.loc[created, [*natural, *fields]].assign(district_id=tenant.id))
-    new_runs, new_count = _ids_above(connection, table, tenant.id, mark)
+    new_runs, new_count = _ids_above(connection, table, tenant.id, mark, int(created.sum()))
     update_rows(connection, table, plan.loc[action == UPDATED, ["id", *fields]])
     delete_rows(connection, table, plan.loc[action == REMOVED, "id"])
 
@@ -235,41 +285,42 @@ def _write_links(
 
 
 def _ids_above(
-    connection: Connection, table: Table, district_id: int, mark: int
+    connection: Connection, table: Table, district_id: int, mark: int, inserted: int
 ) -> tuple[list[list[int]], int]:
-    """The ids of the tenant's rows above ``mark`` (those this transaction just inserted: no one else
-    writes the tenant's rows while it holds the lock) as runs, and how many there are. Usually one
-    run; another tenant's insert at the same moment interleaves its ids with ours."""
-    mine = (table.c.district_id == district_id) & (table.c.id > mark)
-    first, last, count = connection.execute(
-        select(func.min(table.c.id), func.max(table.c.id), func.count()).where(mine)
-    ).one()
-    if count == 0:
+    """The ids of the ``inserted`` rows this transaction just added above ``mark`` (no one else writes
+    the tenant's rows while it holds the lock) as runs, and how many there are. Usually one run, known
+    from the lowest and highest id above the mark alone; another tenant's insert at the same moment
+    interleaves its ids with ours, and then the tenant's ids are read."""
+    if inserted == 0:
         return [], 0
-    if last - first + 1 == count:
-        return [[first, last]], count
+    first, last = connection.execute(
+        select(func.min(table.c.id), func.max(table.c.id)).where(table.c.id > mark)
+    ).one()
+    if last - first + 1 == inserted:
+        return [[first, last]], inserted
+    mine = (table.c.district_id == district_id) & (table.c.id > mark)
     ids = np.array(connection.execute(select(table.c.id).where(mine)).scalars().all(), dtype="int64")
-    return id_runs(ids), count
+    return id_runs(ids), len(ids)
 
 
-def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pd.Series:
-    """Every SIS ID's roster id, as the transaction sees it after the writes."""
+def _ids_by_key(connection: Connection, table: Table, district_id: int) -> pa.Table:
+    """The tenant's rows as the transaction sees them after the writes: each one's ``sis_id`` (null
+    for a record made by hand) and ``id``."""
     if is_postgresql(connection):
-        query = (
-            f"SELECT sis_id, id FROM {table.name} "  # our own table names
-            f"WHERE district_id = {int(district_id)} AND sis_id IS NOT NULL"
-        )
-        pairs = copy_out(connection, query, {"sis_id": pa.string(), "id": pa.int64()})
-        keys, values = pairs["sis_id"].to_numpy(zero_copy_only=False), pairs["id"].to_numpy()
-    else:
-        query = select(table.c.sis_id, table.c.id).where(
-            table.c.district_id == district_id, table.c.sis_id.is_not(None)
-        )
-        rows = connection.execute(query).fetchall()
-        keys, values = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [])
-    return pd.Series(pd.array(values, dtype="Int64"), index=pd.Index(keys, dtype="object"))
+        query = f"SELECT sis_id, id FROM {table.name} WHERE district_id = {int(district_id)}"  # our names
+        return copy_out(connection, query, {"sis_id": pa.string(), "id": pa.int64()})
+    query = select(table.c.sis_id, table.c.id).where(table.c.district_id == district_id)
+    rows = connection.execute(query).fetchall()
+    keys, values = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [])
+    return pa.table({"sis_id": pa.array(keys, pa.string()), "id": pa.array(values, pa.int64())})
 
 
-def _lookup(ids: pd.Series, keys: pd.Series) -> pd.Series:
-    positions = ids.index.get_indexer(keys.astype(object).to_numpy())
-    return pd.Series(ids.array.take(positions, allow_fill=True), index=keys.index, dtype="Int64")
+def _lookup(ids: pa.Table, keys: pd.Series) -> pd.Series:
+    """Each key's roster id (<NA> for a key the roster does not hold), by one Arrow hash lookup."""
+    positions = pc.index_in(
+        pa.array(keys, pa.string(), from_pandas=True), value_set=ids["sis_id"], skip_nulls=True
+    )
+    found = ids["id"].take(positions)
+    values = pc.fill_null(found, 0).to_numpy()
+    missing = pc.is_null(found).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=keys.index)

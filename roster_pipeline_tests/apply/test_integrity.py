@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from roster_pipeline.apply.integrity import dangling_references, link_watermarks
+from roster_pipeline.apply.integrity import dangling_references, ids_outside
 from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.roster.fixtures import load_fixture
 from roster_pipeline.roster.models import Enrollment, School, Student, StudentAttribute
@@ -28,9 +29,7 @@ def _enroll(connection, district_id: int, classroom_id: int, student_id: int | N
     )
 
 
-def test_rows_pointing_at_missing_or_foreign_rows_are_found_links_only_above_the_watermark(
-    demo_roster: Engine, tmp_path: Path
-) -> None:
+def test_rows_pointing_at_missing_or_foreign_rows_are_found(demo_roster: Engine, tmp_path: Path) -> None:
     import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
     classroom = int(roster_table(demo_roster, "classrooms")["id"].iloc[0])
     student = int(roster_table(demo_roster, "students")["id"].iloc[0])
@@ -51,7 +50,6 @@ def test_rows_pointing_at_missing_or_foreign_rows_are_found_links_only_above_the
         ).scalar_one()
         far_away = connection.execute(select(School.id).where(School.district_id == other)).scalar_one()
         connection.execute(update(Student).where(Student.id == student).values(school_pk=far_away))
-        marks = link_watermarks(connection)
         _enroll(connection, demo, classroom, foreign_student)
         _enroll(connection, demo, classroom + 100_000, student)
         connection.execute(
@@ -66,11 +64,6 @@ def test_rows_pointing_at_missing_or_foreign_rows_are_found_links_only_above_the
             "student_attributes.student_id": 1,
         }
         assert dangling_references(connection, demo) == expected
-        assert dangling_references(connection, demo, since=marks) == expected
-        # Records are checked whole, links only above the marks.
-        assert dangling_references(connection, demo, since=link_watermarks(connection)) == {
-            "students.school_pk": 1
-        }
         assert dangling_references(connection, other) == {}
         connection.rollback()
 
@@ -103,3 +96,12 @@ def test_a_rollback_that_would_strand_a_later_runs_links_is_refused(
     with pytest.raises(RollbackRefused, match=r"would leave links to records it removes \(1 enrollments"):
         rollback_run(demo_roster, first.run_id)
     assert roster_state(demo_roster) == state
+
+
+def test_ids_about_to_be_written_are_counted_when_the_tenant_does_not_own_them() -> None:
+    owned = pa.array([3, 5, 8], pa.int64())
+    written = pd.Series([3, 4, pd.NA, 8, 9, 9], dtype="Int64")  # <NA>: no reference at all
+    assert ids_outside(written, owned) == 3
+    assert ids_outside(pd.Series([5, pd.NA], dtype="Int64"), owned) == 0
+    assert ids_outside(pd.Series([], dtype="Int64"), owned) == 0
+    assert ids_outside(pd.Series([1], dtype="Int64"), pa.array([], pa.int64())) == 1
