@@ -9,10 +9,10 @@ The tables an import writes in bulk (records and links) carry no foreign keys: P
 foreign key with a trigger per inserted row, which was over half of a large first commit. A commit
 checks the ids it is about to write against the tenant's own ids instead, and a rollback what it
 leaves (``apply/integrity.py``), which also catches a row pointing into another tenant, which a
-foreign key would not. Schools and runs, written a row at a time, keep theirs. For the same reason those tables
-carry only the indexes a query or a unique rule needs: each index costs about a microsecond per row
-written to a table that already holds rows (a first import builds them after its COPY instead,
-see ``roster/bulk.py``).
+foreign key would not. Schools and runs, written a row at a time, keep theirs. For the same reason
+those tables carry only the indexes a query or a unique rule needs: each index costs about a
+microsecond per row written to a table that already holds rows (a first import builds them after its
+COPY instead, see ``roster/bulk.py``).
 """
 
 from __future__ import annotations
