@@ -11,7 +11,8 @@ index over sorted rows costs a fraction of updating it row by row (at 100k stude
 COPY in 2.7 s with their indexes, in 1.0 s plus 0.6 s to build them after). A unique rule broken by
 the rows fails the build as it would have failed the COPY, and rolls back with the transaction. The
 cost: until that transaction ends, the table is locked against everyone else's reads, which is why
-only a table that is mostly the incoming rows is loaded this way.
+only a table that is mostly the incoming rows, and that no other transaction is using at that moment,
+is loaded this way.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from roster_pipeline.roster.database import is_postgresql
 
 DELETE_CHUNK = 10_000
 # Below this, rebuilding a table's indexes never pays for the catalogue reads.
 REBUILD_INDEXES_FROM = 50_000
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def insert_rows(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
@@ -37,7 +40,11 @@ def insert_rows(connection: Connection, table: Table, rows: pd.DataFrame) -> Non
     if not is_postgresql(connection):
         connection.execute(insert(table), _records(rows))
         return
-    if len(rows) < REBUILD_INDEXES_FROM or _holds_at_least(connection, table, len(rows)):
+    if (
+        len(rows) < REBUILD_INDEXES_FROM
+        or _holds_at_least(connection, table, len(rows))
+        or not _locked_at_once(connection, table)
+    ):
         _copy_in(connection, table.name, rows)
         return
     rebuilt = _rebuildable_indexes(connection, table)
@@ -98,6 +105,20 @@ def _holds_at_least(connection: Connection, table: Table, count: int) -> bool:
     it decides about (statistics could be stale right after a large import)."""
     query = select(func.count()).select_from(select(table.c.id).limit(count).subquery())
     return connection.execute(query).scalar_one() >= count
+
+
+def _locked_at_once(connection: Connection, table: Table) -> bool:
+    """Lock ``table`` against every other transaction if no other holds it now (the lock the index
+    drop takes anyway). Never waiting for it is what keeps the rebuild from deadlocking with another
+    tenant's commit that read the table first and writes a table this one holds."""
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(f"LOCK TABLE {table.name} IN ACCESS EXCLUSIVE MODE NOWAIT")
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        return False
+    return True
 
 
 def _rebuildable_indexes(connection: Connection, table: Table) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from roster_pipeline.apply.runs import COMMITTED
@@ -114,3 +114,23 @@ def test_an_index_a_foreign_key_relies_on_is_never_dropped(demo_roster: Engine, 
     assert after["pk_districts"] == before["pk_districts"]
     assert after["uq_districts_tenant"][0] == before["uq_districts_tenant"][0]
     assert after["uq_districts_tenant"][1] != before["uq_districts_tenant"][1]  # rebuilt: no key relies on it
+
+
+@on_postgresql
+def test_a_table_another_transaction_is_reading_is_written_without_a_rebuild_and_without_waiting(
+    demo_roster: Engine, low_threshold: None
+) -> None:
+    """Waiting for that reader could deadlock with it (it may wait for a table this commit holds)."""
+    rows = pd.DataFrame({"district_id": 1, "student_id": [101, 102, 103], "attribute": "ell", "value": "x"})
+    with demo_roster.connect() as reader, demo_roster.connect() as writer:
+        reader.execute(
+            select(func.count()).select_from(ATTRIBUTES)
+        ).scalar_one()  # holds its lock till the end
+        before = _indexes(writer)
+        writer.rollback()
+        with writer.begin():
+            writer.exec_driver_sql("SET LOCAL lock_timeout = '5s'")  # a wait would fail the test, not hang it
+            bulk.insert_rows(writer, ATTRIBUTES, rows)
+            assert _indexes(writer) == before
+        reader.rollback()
+    assert len(roster_table(demo_roster, "student_attributes")) == 3
