@@ -14,6 +14,7 @@ from roster_pipeline.apply.commit import StalePlan, ThresholdExceeded, apply_pla
 from roster_pipeline.apply.runs import COMMITTED, DRY_RUN, REJECTED, find_run
 from roster_pipeline.import_run import apply_reviewed_run
 from roster_pipeline.plan.storage import load_plan
+from roster_pipeline.roster.fixtures import load_fixture
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import edit_csv, import_upload, results_of, roster_state, roster_table
 
@@ -246,3 +247,67 @@ def test_thresholds_are_checked_again_when_applying(
     plan = import_upload(demo_roster, sample_copy, tmp_path).plan
     with pytest.raises(ThresholdExceeded, match="classrooms: 2 of 4"):
         apply_plan(demo_roster, plan, "run-large")
+
+
+def test_a_delta_enrolling_students_it_does_not_list_links_them_by_their_roster_ids(
+    demo_roster: Engine, sample_copy: Path, tmp_path: Path
+) -> None:
+    """The new enrollment's student and class are in the roster, not in the upload's users or classes:
+    their ids come from the roster, not from the plan's records."""
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    for name in ("guardians.csv", "student_attributes.csv"):
+        (sample_copy / name).unlink()
+    (sample_copy / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+        "file.orgs,bulk\nfile.users,delta\nfile.classes,delta\nfile.enrollments,delta\n"
+    )
+    edit_csv(sample_copy, "users.csv", lambda users: users[users["sourcedId"] == "0001001"])
+    edit_csv(sample_copy, "classes.csv", lambda classes: classes.head(1))
+    edit_csv(
+        sample_copy,
+        "enrollments.csv",
+        lambda rows: rows[rows["sourcedId"] == "e-0011"].assign(
+            sourcedId="e-0099", classSourcedId="c-0102-m7p1"
+        ),
+    )
+    outcome = import_upload(demo_roster, sample_copy, tmp_path, commit=True)
+    assert outcome.status == COMMITTED, outcome.message
+    students = roster_table(demo_roster, "students").set_index("sis_id")["id"]
+    classrooms = roster_table(demo_roster, "classrooms").set_index("sis_id")["id"]
+    enrollments = roster_table(demo_roster, "enrollments").set_index("sis_id")
+    assert enrollments.loc["e-0099", ["classroom_id", "student_id"]].tolist() == [
+        classrooms["c-0102-m7p1"],
+        students["0002003"],
+    ]
+    assert len(enrollments) == 2 + 12 + 1
+
+
+def test_records_created_while_another_tenant_inserts_get_their_links_by_the_ids_they_took(
+    demo_roster: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another tenant's student inserted between two halves of ours: the created students' ids are no
+    longer one run, so they are read back rather than counted from the first."""
+    outcome = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path)
+    with demo_roster.begin() as connection:
+        neighbour = load_fixture(connection, {"tenant": "district-0043", "schools": []})
+    real_insert = commit_module.insert_rows
+
+    def interleaved_insert(connection, table, rows):  # type: ignore[no-untyped-def]
+        if table.name != "students":
+            return real_insert(connection, table, rows)
+        half = len(rows) // 2
+        real_insert(connection, table, rows.iloc[:half])
+        stranger = {"sis_id": "x-1", "given_name": "Ann", "family_name": "Other", "managed_by": "sis"}
+        real_insert(connection, table, pd.DataFrame([stranger]).assign(district_id=neighbour))
+        real_insert(connection, table, rows.iloc[half:])
+
+    monkeypatch.setattr(commit_module, "insert_rows", interleaved_insert)
+    apply_plan(demo_roster, outcome.plan, outcome.run_id)
+    students = roster_table(demo_roster, "students").set_index("id")["sis_id"]
+    enrollments = roster_table(demo_roster, "enrollments").query("sis_id != ''").set_index("sis_id")
+    by_enrollment = enrollments["student_id"].dropna().astype(int).map(students)
+    expected = pd.read_csv(SAMPLE_UPLOAD / "enrollments.csv", dtype=str).set_index("sourcedId")[
+        "userSourcedId"
+    ]
+    assert by_enrollment.to_dict() == expected[expected.index.isin(by_enrollment.index)].to_dict()
+    assert len(by_enrollment) >= 8
