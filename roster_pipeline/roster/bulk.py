@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -32,6 +33,7 @@ DELETE_CHUNK = 10_000
 # Below this, rebuilding a table's indexes never pays for the catalogue reads.
 REBUILD_INDEXES_FROM = 50_000
 LOCK_NOT_AVAILABLE = "55P03"
+COPY_BATCH_ROWS = 100_000
 
 
 def insert_rows(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
@@ -163,26 +165,29 @@ def _records(rows: pd.DataFrame) -> list[dict]:
 
 
 def _copy_in(connection: Connection, table_name: str, rows: pd.DataFrame) -> None:
-    """CSV written by Arrow: "" and missing values become nulls, written as empty unquoted fields,
-    which COPY reads as NULL (text is quoted, so a real empty string would stay one)."""
+    """CSV written by Arrow, a batch at a time, sent by psycopg's writer thread while Arrow writes the
+    next (the server parses one batch while the next is made). Missing values are written as empty
+    unquoted fields, which COPY reads as NULL, and ``FORCE_NULL`` makes the quoted empty strings of
+    text columns NULL too."""
     table = pa.Table.from_pandas(rows, preserve_index=False)
-    columns = []
-    for column in table.columns:
+    columns, text = [], []
+    for name, column in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
             column = pc.cast(column, pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+            text.append(_quoted(name))
         columns.append(column)
-    buffer = io.BytesIO()
-    pacsv.write_csv(
-        pa.table(columns, names=table.column_names),
-        buffer,
-        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-    )
+    table = pa.table(columns, names=table.column_names)
     names = ", ".join(_quoted(column) for column in rows.columns)
+    force_null = f", FORCE_NULL ({', '.join(text)})" if text else ""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
+    sql = f"COPY {table_name} ({names}) FROM STDIN WITH (FORMAT csv{force_null})"
+    with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, options)
+            copy.write(buffer.getvalue())
 
 
 def copy_out(connection: Connection, query: str, column_types: dict[str, pa.DataType]) -> pa.Table:
