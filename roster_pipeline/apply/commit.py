@@ -305,10 +305,9 @@ def _names_every_parent(pairs: pa.Table, plan: pd.DataFrame, parent: Parent) -> 
     """Whether ``pairs`` hold every key ``parent`` is looked up by and every id it already has."""
     missing = plan[parent.column].isna()
     keys = pa.array(plan.loc[missing, parent.key], pa.string(), from_pandas=True)
-    present = pa.array(plan.loc[~missing, parent.column].to_numpy("int64"))
     return (
         pc.all(pc.is_in(keys, value_set=pairs["sis_id"], skip_nulls=True), min_count=0).as_py()
-        and pc.all(pc.is_in(present, value_set=pairs["id"]), min_count=0).as_py()
+        and ids_outside(plan[parent.column], pairs["id"]) == 0
     )
 
 
