@@ -21,6 +21,34 @@ def is_in(values: pd.Series, allowed: pd.Series | pd.Index | Iterable[str]) -> p
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
 
 
+def spelled_with(values: pd.Series, characters: str, max_length: int) -> pd.Series:
+    """True where a value is 1 to ``max_length`` of the given ASCII characters (a missing value is
+    False): one look at each byte of the column's buffer, where a regular expression runs per value."""
+    allowed = np.zeros(256, dtype=bool)
+    allowed[list(characters.encode("ascii"))] = True
+    text = _arrow(values)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8)[first:last]
+    lengths = np.diff(offsets)
+    spelled = (lengths >= 1) & (lengths <= max_length)
+    strays = np.flatnonzero(~allowed[data])
+    if len(strays):
+        spelled[np.searchsorted(offsets, strays + first, side="right") - 1] = False
+    spelled &= ~text.is_null().to_numpy(zero_copy_only=False)
+    return pd.Series(spelled, index=values.index)
+
+
+def first_occurrences(values: pd.Series) -> pd.Series:
+    """``~values.duplicated(keep="first")`` from Arrow's dictionary encoding, which numbers values in
+    the order they first appear: a row holds a first appearance when its number is a new highest."""
+    codes = pc.dictionary_encode(_arrow(values), null_encoding="encode").indices.to_numpy(
+        zero_copy_only=False
+    )
+    highest_before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return pd.Series(codes > highest_before, index=values.index)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """``values.astype(STRING)``; a categorical is expanded by Arrow from its codes (pandas goes
     through a Python object per row)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from roster_pipeline.codes import describe
@@ -68,30 +69,70 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
     data = decoded.data
     if not data or data.isspace():
         return _unreadable(file, [*notes, Issue(file, "empty_file")])
-    if data.count(b"\r") != data.count(b"\r\n"):
+    carriage_returns = data.count(b"\r")
+    if carriage_returns and carriage_returns != data.count(b"\r\n"):
         # A lone CR ends a line (old Mac exports) for a person, pyarrow and the csv module, but not for
         # the newline scan below: the csv module reads the file, with the lines an editor shows.
         return _read_with_csv_module(file, data, limits, notes)
     buffer = np.frombuffer(data, dtype=np.uint8)
-    records = _scan_records(buffer)
+    newlines = np.flatnonzero(buffer == _NL)
+    if data.count(b'"') % 2 == 0:
+        # Most files hold no line break inside a quoted field, so each line is a record: read so, and
+        # kept when the parse agrees, without finding every quote (a file's quotes outnumber its rows
+        # by ten or more).
+        table = _read_records(file, data, buffer, _line_records(buffer, newlines), limits, notes, True)
+        if table is not None:
+            return table
+    records = _scan_records(buffer, newlines)
     if records is None:
         return _read_with_csv_module(file, data, limits, notes)
+    table = _read_records(file, data, buffer, records, limits, notes, False)
+    assert table is not None  # only a guess at one line per record is ever given up on
+    return table
+
+
+def _read_records(
+    file: str,
+    data: bytes,
+    buffer: np.ndarray,
+    records: _Records,
+    limits: UploadLimits,
+    notes: list[Issue],
+    one_line_each: bool,
+) -> CsvTable | None:
+    """The table, given where its records are. ``one_line_each``: the records are the file's lines, a
+    guess kept only when the first and last lines' quotes are plain and the parse finds one whole
+    record on every line (a record over several lines takes two or more); None when it does not hold."""
     if len(records.starts) == 0:
         return _unreadable(file, [*notes, Issue(file, "empty_file")])
     if records.quotes_inside:
         line = int(records.lines[-1])
         notes.append(Issue(file, "unterminated_quote", line=line))
         return _unreadable(file, notes)
-
-    header = _parse_header(data[records.starts[0] : records.ends[0]])
+    header_start, header_end = int(records.starts[0]), int(records.ends[0])
+    header = _parse_header(data[header_start:header_end])
+    lines = records.lines[1:]
+    table, skipped = _parse_body(data, header_end + 1, len(header)) if len(lines) else (None, 0)
+    if (
+        one_line_each
+        and not (
+            _plainly_quoted(buffer[header_start:header_end])
+            # pyarrow ends a quote left open on the last line there; the scan reports it.
+            and _plainly_quoted(buffer[int(records.starts[-1]) : int(records.ends[-1])])
+            and table is not None
+            and (table.num_rows, skipped) == (len(lines), 0)
+            # With one column a line of spaces is a row to pyarrow, a blank line to the csv module: such
+            # files keep the full scan's reading.
+            and len(header) > 1
+        )
+    ):
+        return None
     header_issue = _check_header(file, header, int(records.lines[0]))
     if header_issue:
         return _unreadable(file, [*notes, header_issue], header)
-    lines = records.lines[1:]
     if len(lines) == 0:
         return _unreadable(file, [*notes, Issue(file, "no_rows", line=int(records.lines[0]))], header)
 
-    table, skipped = _parse_body(data, int(records.ends[0]) + 1, len(header))
     good = np.ones(len(lines), dtype=bool)
     if skipped:
         fields = _field_counts(buffer, records)
@@ -113,12 +154,23 @@ def read_csv_table(file: str, raw: bytes, limits: UploadLimits | None = None) ->
     return _finish(file, header, frame, limits, issues_from(notes), ragged)
 
 
-def _scan_records(buffer: np.ndarray) -> _Records | None:
+def _line_records(buffer: np.ndarray, newlines: np.ndarray) -> _Records:
+    """Every non-blank line as a record."""
+    return _records_ending_at(buffer, newlines, newlines, quotes_inside=False)
+
+
+def _plainly_quoted(line: np.ndarray) -> bool:
+    """The line's quotes open and close whole fields, in pairs: it is one record, read alike by
+    pyarrow and the csv module."""
+    quotes = np.flatnonzero(line == _QUOTE)
+    return len(quotes) % 2 == 0 and (not len(quotes) or _quotes_are_clean(line, quotes, True))
+
+
+def _scan_records(buffer: np.ndarray, newlines: np.ndarray) -> _Records | None:
     """Record boundaries, or None when a quote sits mid-field and only a real parser can tell.
 
     Quote positions are found a slice at a time (a quote's parity carried across slices): a file of
     a million students holds over a hundred million quotes, too many to keep at once."""
-    newlines = np.flatnonzero(buffer == _NL)
     terminators = []
     quotes_before = 0
     for start in range(0, len(buffer), _SCAN_SLICE):
@@ -131,6 +183,12 @@ def _scan_records(buffer: np.ndarray) -> _Records | None:
         terminators.append(in_slice[(np.searchsorted(quotes, in_slice) + quotes_before) % 2 == 0])
         quotes_before += len(quotes)
     terminators = np.concatenate([np.array([], dtype=np.int64), *terminators])
+    return _records_ending_at(buffer, terminators, newlines, quotes_before % 2 == 1)
+
+
+def _records_ending_at(
+    buffer: np.ndarray, terminators: np.ndarray, newlines: np.ndarray, quotes_inside: bool
+) -> _Records:
     starts = np.concatenate([[0], terminators + 1])
     ends = np.concatenate([terminators, [len(buffer)]])
     content_end = ends.copy()
@@ -142,7 +200,7 @@ def _scan_records(buffer: np.ndarray) -> _Records | None:
         starts=starts[nonempty],
         ends=content_end[nonempty],
         lines=lines[nonempty],
-        quotes_inside=quotes_before % 2 == 1,
+        quotes_inside=quotes_inside,
     )
 
 
@@ -273,12 +331,18 @@ def _finish(
 ) -> CsvTable:
     too_long = []
     for name in frame.columns:
+        if _longest_in_bytes(frame[name]) <= limits.max_field_chars:
+            continue  # no value has more characters than bytes
         lengths = frame[name].str.len()
         mask = (lengths > limits.max_field_chars).to_numpy()
         if mask.any():
             values = frame.loc[mask, name].str.slice(0, 80) + "…"
             too_long.append(row_issues(file, frame.index[mask], name, values, "field_too_long"))
     return CsvTable(file, header, frame, concat_issues([notes, ragged, *too_long]))
+
+
+def _longest_in_bytes(values: pd.Series) -> int:
+    return pc.max(pc.binary_length(pa.array(values.array))).as_py() or 0
 
 
 def _unreadable(file: str, notes: list[Issue], header: list[str] | None = None) -> CsvTable:

