@@ -39,16 +39,6 @@ def spelled_with(values: pd.Series, characters: str, max_length: int) -> pd.Seri
     return pd.Series(spelled, index=values.index)
 
 
-def first_occurrences(values: pd.Series) -> pd.Series:
-    """``~values.duplicated(keep="first")`` from Arrow's dictionary encoding, which numbers values in
-    the order they first appear: a row holds a first appearance when its number is a new highest."""
-    codes = pc.dictionary_encode(_arrow(values), null_encoding="encode").indices.to_numpy(
-        zero_copy_only=False
-    )
-    highest_before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
-    return pd.Series(codes > highest_before, index=values.index)
-
-
 def as_text(values: pd.Series) -> pd.Series:
     """``values.astype(STRING)``; a categorical is expanded by Arrow from its codes (pandas goes
     through a Python object per row)."""

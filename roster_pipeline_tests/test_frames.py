@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster_pipeline.frames import STRING, as_text, first_occurrences, from_codes, is_in, row_keys
+from roster_pipeline.frames import STRING, as_text, from_codes, is_in, row_keys
 
 TEXTS = st.lists(st.none() | st.text(alphabet="ab é'", max_size=3), max_size=20)
 
@@ -63,12 +63,3 @@ def test_row_keys_of_a_column_pandas_made_from_several() -> None:
     wide = pd.DataFrame({"ell": ["true", "x"], "iep": ["x", "true"]}, dtype=STRING)
     values = wide.melt()["value"]
     assert row_keys(values).tolist() == [0, 1, 1, 0]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.none() | st.sampled_from(["a", "b", "ab", ""]), max_size=20))
-def test_first_occurrences_are_the_rows_pandas_does_not_call_duplicated(values: list[str | None]) -> None:
-    series = pd.Series(values, dtype=STRING, index=range(7, 7 + len(values)))
-    first = first_occurrences(series)
-    assert first.index.equals(series.index)
-    assert first.tolist() == (~series.astype(object).duplicated(keep="first")).tolist()

@@ -13,7 +13,7 @@ import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from roster_pipeline.frames import STRING, first_occurrences, is_in, spelled_with
+from roster_pipeline.frames import STRING, is_in, spelled_with
 from roster_pipeline.schemas.vocabularies import (
     BOOLEANS,
     DATE_PATTERN,
@@ -41,7 +41,7 @@ def is_identifier(values: pd.Series) -> pd.Series:
 
 
 def unique(code: str = "duplicate_id") -> pandera.Check:
-    return pandera.Check(lambda s: (s == "") | first_occurrences(s), name=code)
+    return pandera.Check(lambda s: (s == "") | ~s.duplicated(keep="first"), name=code)
 
 
 def one_of(values: Iterable[str], code: str) -> pandera.Check:
