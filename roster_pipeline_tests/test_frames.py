@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster_pipeline.frames import STRING, as_text, from_codes, is_in, row_keys
+from roster_pipeline.frames import STRING, as_text, from_codes, is_in, looked_up, row_keys
 
 TEXTS = st.lists(st.none() | st.text(alphabet="ab é'", max_size=3), max_size=20)
 
@@ -63,3 +63,12 @@ def test_row_keys_of_a_column_pandas_made_from_several() -> None:
     wide = pd.DataFrame({"ell": ["true", "x"], "iep": ["x", "true"]}, dtype=STRING)
     values = wide.melt()["value"]
     assert row_keys(values).tolist() == [0, 1, 1, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.dictionaries(st.text(alphabet="ab é'", max_size=3), st.text(alphabet="xy", max_size=2)))
+def test_looked_up_is_map_with_missing_keys_missing(keys: list[str | None], table: dict[str, str]) -> None:
+    series = pd.Series(keys, dtype=STRING, index=range(4, 4 + len(keys)))
+    found = looked_up(series, pd.Series(table, dtype=STRING))
+    assert found.index.equals(series.index)
+    assert found.tolist() == [pd.NA if key is None or key not in table else table[key] for key in keys]

@@ -10,7 +10,7 @@ import dataclasses
 
 import pandas as pd
 
-from roster_pipeline.frames import STRING, is_in
+from roster_pipeline.frames import STRING, is_in, looked_up
 from roster_pipeline.issues import Issue, concat_issues, issues_from, row_issues
 from roster_pipeline.schemas.checks import split_list
 from roster_pipeline.schemas.vocabularies import (
@@ -164,47 +164,55 @@ def _role_agreement(
     user_ids = enrollments["userSourcedId"]
     user_role = pd.Series(pd.NA, index=enrollments.index, dtype=STRING)
     if users is not None:
-        # astype: mapping through an empty users frame (every row ragged) gives doubles, not strings.
-        user_role = user_ids.map(_first_by_id(users, "role")).astype(STRING)
+        user_role = looked_up(user_ids, _first_by_id(users, "role"))
     family = _role_family(enrollments["role"])
-    user_family = _role_family(user_role.fillna(""))
-    said = "the user's role is " + user_role
+    user_family = _role_family(user_role)
     only_in_roster = user_role.isna() & is_in(user_ids, context.existing_user_ids)
     roster_student = only_in_roster & is_in(user_ids, context.existing_student_ids)
     user_family[only_in_roster] = "staff"
     user_family[roster_student] = "student"
-    said[only_in_roster] = "the user is staff in the roster"
-    said[roster_student] = "the user is a student in the roster"
     wrong = (user_role.notna() | only_in_roster) & (family != "") & (family != user_family)
+    said = "the user's role is " + user_role[wrong]
+    said[only_in_roster[wrong]] = "the user is staff in the roster"
+    said[roster_student[wrong]] = "the user is a student in the roster"
     return row_issues(
         file,
         enrollments.index[wrong],
         "role",
         enrollments.loc[wrong, "role"],
         "role_mismatch",
-        message="enrolled as " + enrollments.loc[wrong, "role"] + " but " + said[wrong],
+        message="enrolled as " + enrollments.loc[wrong, "role"] + " but " + said,
     )
 
 
+ROLE_FAMILIES = pd.Series(
+    {
+        **dict.fromkeys(sorted(STUDENT_ROLES), "student"),
+        **dict.fromkeys(sorted(STAFF_ROLES), "staff"),
+        **dict.fromkeys(sorted(GUARDIAN_ROLES), "guardian"),
+    },
+    dtype=STRING,
+)
+
+
 def _role_family(roles: pd.Series) -> pd.Series:
-    family = pd.Series("", index=roles.index, dtype="string")
-    family[is_in(roles, STUDENT_ROLES)] = "student"
-    family[is_in(roles, STAFF_ROLES)] = "staff"
-    family[is_in(roles, GUARDIAN_ROLES)] = "guardian"
-    return family
+    """student, staff, guardian, or "" for a role of none of them (or none at all)."""
+    return looked_up(roles, ROLE_FAMILIES).fillna("")
 
 
 def _school_agreement(file: str, enrollments: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
-    class_school = enrollments["classSourcedId"].map(_first_by_id(classes, "schoolSourcedId")).astype(STRING)
+    class_school = looked_up(enrollments["classSourcedId"], _first_by_id(classes, "schoolSourcedId"))
     school = enrollments["schoolSourcedId"]
-    wrong = class_school.notna() & (school != "") & (class_school != "") & (school != class_school)
+    wrong = (class_school.notna() & (school != "") & (class_school != "") & (school != class_school)).fillna(
+        False
+    )
     return row_issues(
         file,
         enrollments.index[wrong],
         "schoolSourcedId",
         school[wrong],
         "school_mismatch",
-        message="the class is at School ID " + class_school[wrong].astype("string"),
+        message="the class is at School ID " + class_school[wrong],
     )
 
 
@@ -388,4 +396,4 @@ def _union(ids: pd.Series, more: pd.Series | frozenset[str]) -> pd.Series:
 
 def _first_by_id(frame: pd.DataFrame, column: str) -> pd.Series:
     deduplicated = frame.drop_duplicates("sourcedId")
-    return pd.Series(deduplicated[column].to_numpy(), index=deduplicated["sourcedId"].to_numpy())
+    return pd.Series(deduplicated[column].array, index=pd.Index(deduplicated["sourcedId"].array))

@@ -135,3 +135,26 @@ def test_the_clean_base_has_no_issues(tmp_path: Path):
 
 def test_every_code_is_covered():
     assert set(CODES) == set(CASES) | SOURCE_CODES
+
+
+def test_a_mismatch_says_what_the_user_and_the_class_are(tmp_path: Path):
+    context = UploadContext(existing_user_ids=frozenset({"t9", "s9"}), existing_student_ids=frozenset({"s9"}))
+    files = {
+        "orgs.csv": ORGS,
+        "users.csv": USERS + STUDENT + TEACHER,
+        "classes.csv": CLASSES,
+        "enrollments.csv": ENROLL
+        + "c1,s1,teacher,sch-1,,\nc1,t9,student,sch-1,,\nc1,s9,aide,sch-1,,\nc1,t1,teacher,sch-2,,\n",
+    }
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    for name, content in files.items():
+        (folder / name).write_text(content)
+    issues = validate_upload(read_upload(str(folder)), context).issues
+    said = issues.loc[issues["code"].isin(["role_mismatch", "school_mismatch"]), ["line", "message"]]
+    assert said.astype(str).to_numpy().tolist() == [
+        ["2", "enrolled as teacher but the user's role is student"],
+        ["3", "enrolled as student but the user is staff in the roster"],
+        ["4", "enrolled as aide but the user is a student in the roster"],
+        ["5", "the class is at School ID sch-1"],
+    ]
