@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from roster_pipeline.frames import STRING, from_codes
 from roster_pipeline.matching.entities import EntitySpec
@@ -28,7 +30,7 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
     right = keyed[[*spec.keys, "id", *parent_ids, *spec.fields, *stamps, "archived", "in_scope"]].rename(
         columns={name: OLD + name for name in (*spec.fields, *stamps)}
     )
-    merged = incoming.merge(right, on=list(spec.keys), how="outer", indicator=True, sort=False)
+    merged = _joined(incoming, right, list(spec.keys))
     both = (merged["_merge"] == "both").to_numpy()
     new = (merged["_merge"] == "left_only").to_numpy()
     gone = (merged["_merge"] == "right_only").to_numpy()
@@ -67,6 +69,24 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
     plan[["id", *parent_ids]] = plan[["id", *parent_ids]].astype("Int64")
     plan["line"] = plan["line"].astype("Int64")
     return plan
+
+
+def _joined(incoming: pd.DataFrame, existing: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The outer join of the upload's rows and the roster's by key, in key order, with ``_merge``
+    saying where each row is. Against an empty roster (a district's first import) every row is new:
+    the roster's columns are added empty and the rows sorted, where a merge would also hash every key
+    to find nothing to join."""
+    if len(existing):
+        return incoming.merge(existing, on=keys, how="outer", indicator=True, sort=False)
+    rows = pd.RangeIndex(len(incoming))
+    merged = pd.concat([incoming.set_axis(rows), existing.drop(columns=keys).reindex(rows)], axis=1)
+    merged["_merge"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), JOIN_SIDES)
+    by_key = pa.table({key: pa.array(merged[key].array) for key in keys})
+    order = pc.sort_indices(by_key, sort_keys=[(key, "ascending") for key in keys])  # stable
+    return merged.take(order.to_numpy()).set_axis(rows)
+
+
+JOIN_SIDES = ["left_only", "right_only", "both"]
 
 
 def _differs(new: pd.Series, old: pd.Series) -> np.ndarray:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roster_pipeline.frames import STRING
 from roster_pipeline.matching.entities import GUARDIANS
+from roster_pipeline.plan import diff
 from roster_pipeline.plan.diff import diff_entity
 
 FIELDS = GUARDIANS.fields
@@ -97,3 +99,20 @@ def test_tobedeleted_archives_and_a_returning_record_is_unarchived() -> None:
         bulk=False,
     )
     assert actions(plan) == {"g-1": "ARCHIVED", "g-2": "UNARCHIVED", "g-3": "SKIPPED"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.from_regex(r"g-[0-9]{1,3}", fullmatch=True), names, max_size=12), st.booleans())
+def test_a_first_import_plans_as_a_merge_with_the_empty_roster_would(
+    rows: dict[str, str], bulk: bool
+) -> None:
+    upload, empty = incoming(rows).iloc[::-1], existing({})  # rows not in key order
+    planned = diff_entity(GUARDIANS, upload, empty, bulk)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(diff, "_joined", _merged)
+        merged = diff_entity(GUARDIANS, upload, empty, bulk)
+    pd.testing.assert_frame_equal(planned, merged)
+
+
+def _merged(incoming: pd.DataFrame, existing: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return incoming.merge(existing, on=keys, how="outer", indicator=True, sort=False)
