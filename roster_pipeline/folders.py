@@ -151,8 +151,10 @@ def write_file(target: Folder, data: bytes) -> int:
 
 
 # Nothing filters these files by column ranges, and leaving the statistics out makes a plan's files
-# quicker to write and read back (100k students' plan: 0.92 -> 0.72 s and 0.92 -> 0.67 s).
-PARQUET_OPTIONS = {"write_statistics": False}
+# quicker to write and read back (100k students' plan: 0.92 -> 0.72 s and 0.92 -> 0.67 s). Plain
+# values rather than dictionary pages: its entity files write in 0.17 s instead of 0.28 and read in
+# 0.12 s instead of 0.17, for 15% more bytes (most of its values are IDs, each written once).
+PARQUET_OPTIONS = {"write_statistics": False, "use_dictionary": False}
 
 
 def write_frame(frame: pd.DataFrame, target: Folder) -> int:
