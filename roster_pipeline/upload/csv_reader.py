@@ -1,9 +1,10 @@
 """CSV bytes -> a string DataFrame indexed by each record's starting line number.
 
 pyarrow parses; numpy finds where each record starts (newlines outside quotes) so every row keeps the
-line a person sees in a text editor, even when quoted fields span lines. Files whose quoting the fast
-path cannot follow exactly (a quote in the middle of a field) are read by Python's csv module instead,
-which is slower but agrees with pyarrow on what such a file means.
+line a person sees in a text editor, even when quoted fields span lines. Nearly every file has one
+record per line: that is tried first, from the newlines alone, and kept when the parse bears it out.
+Files whose quoting the fast path cannot follow exactly (a quote in the middle of a field) are read by
+Python's csv module instead, which is slower but agrees with pyarrow on what such a file means.
 """
 
 from __future__ import annotations
@@ -100,9 +101,8 @@ def _read_records(
     notes: list[Issue],
     one_line_each: bool,
 ) -> CsvTable | None:
-    """The table, given where its records are. ``one_line_each``: the records are the file's lines, a
-    guess kept only when the first and last lines' quotes are plain and the parse finds one whole
-    record on every line (a record over several lines takes two or more); None when it does not hold."""
+    """The table, given where its records are; None when ``one_line_each`` (the records are the
+    file's lines, a guess) turns out wrong."""
     if len(records.starts) == 0:
         return _unreadable(file, [*notes, Issue(file, "empty_file")])
     if records.quotes_inside:
@@ -113,19 +113,7 @@ def _read_records(
     header = _parse_header(data[header_start:header_end])
     lines = records.lines[1:]
     table, skipped = _parse_body(data, header_end + 1, len(header)) if len(lines) else (None, 0)
-    if (
-        one_line_each
-        and not (
-            _plainly_quoted(buffer[header_start:header_end])
-            # pyarrow ends a quote left open on the last line there; the scan reports it.
-            and _plainly_quoted(buffer[int(records.starts[-1]) : int(records.ends[-1])])
-            and table is not None
-            and (table.num_rows, skipped) == (len(lines), 0)
-            # With one column a line of spaces is a row to pyarrow, a blank line to the csv module: such
-            # files keep the full scan's reading.
-            and len(header) > 1
-        )
-    ):
+    if one_line_each and not _one_record_per_line(buffer, records, table, skipped, len(header)):
         return None
     header_issue = _check_header(file, header, int(records.lines[0]))
     if header_issue:
@@ -152,6 +140,25 @@ def _read_records(
         return _read_with_csv_module(file, data, limits, notes)
     frame = _to_frame(table, header, lines[good])
     return _finish(file, header, frame, limits, issues_from(notes), ragged)
+
+
+def _one_record_per_line(
+    buffer: np.ndarray, records: _Records, table: pa.Table | None, skipped: int, width: int
+) -> bool:
+    """Whether the parse bears out reading each line as a record: it found one whole record on every
+    line after the header (a record over several lines would take two or more), and the header and
+    last lines' quotes are plain (pyarrow ends a quote left open on the last line there, where the
+    scan reports it). With one column a line of spaces is a row to pyarrow, a blank line to the csv
+    module: such files keep the full scan's reading."""
+    first_line = buffer[int(records.starts[0]) : int(records.ends[0])]
+    last_line = buffer[int(records.starts[-1]) : int(records.ends[-1])]
+    return (
+        table is not None
+        and (table.num_rows, skipped) == (len(records.starts) - 1, 0)
+        and width > 1
+        and _plainly_quoted(first_line)
+        and _plainly_quoted(last_line)
+    )
 
 
 def _line_records(buffer: np.ndarray, newlines: np.ndarray) -> _Records:
