@@ -78,12 +78,14 @@ def _joined(incoming: pd.DataFrame, existing: pd.DataFrame, keys: list[str]) -> 
     to find nothing to join."""
     if len(existing):
         return incoming.merge(existing, on=keys, how="outer", indicator=True, sort=False)
-    rows = pd.RangeIndex(len(incoming))
-    merged = pd.concat([incoming.set_axis(rows), existing.drop(columns=keys).reindex(rows)], axis=1)
-    merged["_merge"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), JOIN_SIDES)
-    by_key = pa.table({key: pa.array(merged[key].array) for key in keys})
+    by_key = pa.table({key: pa.array(incoming[key].array) for key in keys})
     order = pc.sort_indices(by_key, sort_keys=[(key, "ascending") for key in keys])  # stable
-    return merged.take(order.to_numpy()).set_axis(rows)
+    rows = pd.RangeIndex(len(incoming))
+    merged = incoming.take(order.to_numpy()).set_axis(rows)  # the one copy of the upload's rows
+    for column in existing.columns.drop(keys):
+        merged[column] = existing[column].reindex(rows)
+    merged["_merge"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), JOIN_SIDES)
+    return merged
 
 
 JOIN_SIDES = ["left_only", "right_only", "both"]
