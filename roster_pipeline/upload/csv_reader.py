@@ -112,14 +112,17 @@ def _read_records(
     header_start, header_end = int(records.starts[0]), int(records.ends[0])
     header = _parse_header(data[header_start:header_end])
     lines = records.lines[1:]
-    table, skipped = _parse_body(data, header_end + 1, len(header)) if len(lines) else (None, 0)
-    if one_line_each and not _one_record_per_line(buffer, records, table, skipped, len(header)):
-        return None
+    if one_line_each:  # the guess is checked before anything is reported from it
+        table, skipped = _parse_body(data, header_end + 1, len(header)) if len(lines) else (None, 0)
+        if not _one_record_per_line(buffer, records, table, skipped, len(header)):
+            return None
     header_issue = _check_header(file, header, int(records.lines[0]))
     if header_issue:
         return _unreadable(file, [*notes, header_issue], header)
     if len(lines) == 0:
         return _unreadable(file, [*notes, Issue(file, "no_rows", line=int(records.lines[0]))], header)
+    if not one_line_each:
+        table, skipped = _parse_body(data, header_end + 1, len(header))
 
     good = np.ones(len(lines), dtype=bool)
     if skipped:
@@ -359,6 +362,10 @@ def _unreadable(file: str, notes: list[Issue], header: list[str] | None = None) 
 def _read_with_csv_module(file: str, data: bytes, limits: UploadLimits, notes: list[Issue]) -> CsvTable:
     """The slow, exact path for files with unusual quoting; still yields start lines per record."""
     text = data.decode("utf-8") + "\n" + _END_OF_FILE + "\n"
+    # The module refuses a field over 128 KiB (as an error this reader would report as a quote left
+    # open); field_too_long reports long fields here as on the fast path. The limit is process-wide,
+    # and only ever raised.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     rows: list[list[str]] = []
     lines: list[int] = []

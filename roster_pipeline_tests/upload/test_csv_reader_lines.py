@@ -67,3 +67,13 @@ def test_a_header_whose_quote_runs_onto_the_next_line_is_not_taken_for_one_line(
     guessed, scanned = _both_ways(data)
     assert guessed == scanned
     assert read_csv_table("x.csv", data).issues["code"].tolist() == ["unterminated_quote"]
+
+
+def test_a_long_field_in_a_file_with_stray_quotes_is_too_long_not_an_open_quote() -> None:
+    # Stray quotes send the file to the csv module, which refused fields over 128 KiB: the file was
+    # reported unreadable, with a quote left open on the long field's line.
+    data = b'a,b\nO"Neil,1\nO"Brien,2\n' + b"x" * 131_073 + b",3\n"
+    guessed, scanned = _both_ways(data)
+    assert guessed == scanned
+    issues = read_csv_table("x.csv", data).issues
+    assert issues[["line", "code"]].astype(str).to_numpy().tolist() == [["4", "field_too_long"]]
