@@ -6,10 +6,16 @@ ID_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.
 ID_MAX_LENGTH = 255
 ID_PATTERN = rf"[0-9A-Za-z._\-/@:]{{1,{ID_MAX_LENGTH}}}"  # what ID_CHARACTERS spell, as a regex
 # What Python's \s matches, written out: pandas runs a pattern with \s through Python's re a row at a
-# time, one without it through Arrow's engine over the whole column.
+# time, one without it through Arrow's engine over the whole column. U+3000 is the last (a test looks at
+# every code point).
 _WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if character.isspace())
-_NOT_IN_EMAIL = rf"[^@{_WHITESPACE},;<>()\[\]\"]"
-EMAIL_PATTERN = rf"{_NOT_IN_EMAIL}+@{_NOT_IN_EMAIL}+\.[^@{_WHITESPACE},;<>()\[\]\".]{{2,}}"
+
+
+def _none_of(more: str = "") -> str:
+    return rf"[^@{_WHITESPACE},;<>()\[\]\"{more}]"
+
+
+EMAIL_PATTERN = rf"{_none_of()}+@{_none_of()}+\.{_none_of('.')}{{2,}}"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 _HOUR, _MINUTE, _SECOND = r"([01]\d|2[0-3])", r"[0-5]\d", r"([0-5]\d|60)"
 _TIME = rf"{_HOUR}:{_MINUTE}(:{_SECOND}(\.\d{{1,9}})?)?"

@@ -203,9 +203,7 @@ def _role_family(roles: pd.Series) -> pd.Series:
 def _school_agreement(file: str, enrollments: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
     class_school = looked_up(enrollments["classSourcedId"], _first_by_id(classes, "schoolSourcedId"))
     school = enrollments["schoolSourcedId"]
-    wrong = (class_school.notna() & (school != "") & (class_school != "") & (school != class_school)).fillna(
-        False
-    )
+    wrong = class_school.notna() & (school != "") & (class_school != "") & (school != class_school)
     return row_issues(
         file,
         enrollments.index[wrong],
