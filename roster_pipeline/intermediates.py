@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -49,9 +50,11 @@ def save_value(value: Any, folder: Folder) -> int:
     return writer.size + len(data)
 
 
-def load_value(folder: Folder, as_type: type | None = None) -> Any:
+def load_value(folder: Folder, as_type: type | None = None, leave_out: Iterable[str] = ()) -> Any:
     """The value saved in ``folder``; when it is a dataclass derived from the dataclass ``as_type``,
-    an ``as_type`` made of that part of it alone."""
+    an ``as_type`` made of that part of it alone. ``leave_out`` names fields not to read, as
+    ``module:Class.field``: they load as None (the results need the rows as written, not the
+    normalised frames, and matching the other way round)."""
     document = json.loads((folder / DOCUMENT).read_bytes())
     if document.get("format") != FORMAT:
         raise ValueError(f"{folder}: stored in format {document.get('format')!r}, this code reads {FORMAT}")
@@ -64,7 +67,7 @@ def load_value(folder: Folder, as_type: type | None = None) -> Any:
             "type": _type_name(as_type),
             "fields": {name: node["fields"][name] for name in _names(as_type)},
         }
-    return _decode(node, folder)
+    return _decode(node, folder, frozenset(leave_out))
 
 
 class _Writer:
@@ -146,7 +149,7 @@ class _Writer:
         return name
 
 
-def _decode(node: Any, folder: Folder) -> Any:
+def _decode(node: Any, folder: Folder, leave_out: frozenset[str]) -> Any:
     if not isinstance(node, dict):
         return node
     tag = node[TAG]
@@ -154,14 +157,16 @@ def _decode(node: Any, folder: Folder) -> Any:
         if "part" in node:
             items = read_frame(folder / node["part"])["values"].tolist()
         else:
-            items = [_decode(item, folder) for item in node["items"]]
+            items = [_decode(item, folder, leave_out) for item in node["items"]]
         return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
     if tag == "dict":
-        return {_decode(key, folder): _decode(item, folder) for key, item in node["items"]}
+        return {
+            _decode(key, folder, leave_out): _decode(item, folder, leave_out) for key, item in node["items"]
+        }
     if tag == "frame":
         return read_frame(folder / node["part"])
     if tag == "series":
-        return read_frame(folder / node["part"])["values"].rename(_decode(node["name"], folder))
+        return read_frame(folder / node["part"])["values"].rename(_decode(node["name"], folder, leave_out))
     if tag == "bytes":
         return (folder / node["part"]).read_bytes()
     if tag == "plan":
@@ -172,12 +177,25 @@ def _decode(node: Any, folder: Folder) -> Any:
         return date.fromisoformat(node["iso"])
     kind = _import_type(node["type"])
     value = kind.__new__(kind)
+    left_out = {name.rpartition(".")[2] for name in leave_out if name.rpartition(".")[0] == node["type"]}
     if tag == "state":
-        value.__setstate__(_decode(node["state"], folder))
+        state = node["state"]
+        if left_out and state.get(TAG) == "dict":
+            state = {
+                **state,
+                "items": [[key, None if key in left_out else item] for key, item in state["items"]],
+            }
+        value.__setstate__(_decode(state, folder, leave_out))
         return value
     for name, item in node["fields"].items():
-        object.__setattr__(value, name, _decode(item, folder))  # frozen dataclasses too
+        loaded = None if name in left_out else _decode(item, folder, leave_out)
+        object.__setattr__(value, name, loaded)  # frozen dataclasses too
     return value
+
+
+def field_path(kind: type, name: str) -> str:
+    """How ``load_value``'s ``leave_out`` names a field of a class."""
+    return f"{_type_name(kind)}.{name}"
 
 
 def _is_base_of(base: type | None, node: Any) -> bool:

@@ -18,10 +18,11 @@ from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.folders import Folder, S3Folder, open_folder
 from roster_pipeline.import_run import load_snapshot, validate_for_roster
-from roster_pipeline.intermediates import load_value, save_value
+from roster_pipeline.intermediates import field_path, load_value, save_value
 from roster_pipeline.matching.roster_matches import match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, plan_from_matches
 from roster_pipeline.upload.sources import read_upload
+from roster_pipeline.validation.validate import ValidatedFile
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 
 TENANT = "district-0042"
@@ -158,3 +159,18 @@ def test_the_merge_review_loads_a_plans_candidates_without_its_entities(demo_ros
     assert (loaded.tenant, loaded.fingerprint) == (plan.tenant, plan.fingerprint)
     pd.testing.assert_frame_equal(loaded.merge_candidates, plan.merge_candidates)
     assert {"guardians", "classes", "existing_guardians", "existing_classes"} <= set(loaded.merge_candidates)
+
+
+def test_a_field_left_out_is_not_read_and_loads_as_none(demo_roster: Engine, tmp_path: Path) -> None:
+    validated = sample_values(demo_roster)["validated_roster"]
+    folder = tmp_path / "validated"
+    save_value(validated, folder)
+    for part in folder.rglob("*/rows.parquet"):  # the rows as written are gone: they are not read
+        part.unlink()
+    loaded = load_value(folder, leave_out=[field_path(ValidatedFile, "rows")])
+    assert all(item.rows is None for item in loaded.files.values())
+    for name, item in validated.files.items():
+        assert_same(item.frame, loaded.files[name].frame, name)
+    assert_same(validated.issues, loaded.issues)
+    with pytest.raises(FileNotFoundError):
+        load_value(folder)

@@ -19,6 +19,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetIn,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -26,6 +27,7 @@ from dagster import (
     asset,
 )
 
+from roster_pipeline.defs.io_manager import LEAVE_OUT
 from roster_pipeline.defs.metadata import sample_changes, table
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
@@ -37,6 +39,7 @@ from roster_pipeline.import_run import (
     run_folder,
     settle_run,
 )
+from roster_pipeline.intermediates import field_path
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import plan_files, write_plan_files
@@ -46,7 +49,7 @@ from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UploadFiles
 from roster_pipeline.upload.sources import unreadable_upload
-from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
+from roster_pipeline.validation.validate import ValidatedFile, ValidatedUpload, validate_upload
 
 GROUP = "roster_import"
 
@@ -150,7 +153,18 @@ def validated_roster(context: AssetExecutionContext, raw_upload: RawUpload, rost
     )
 
 
-@asset(partitions_def=tenants, group_name=GROUP, description="The upload's rows matched to roster records.")
+# Each reader of the validated upload reads only its half: matching the normalised frames, the
+# results the rows as written.
+WITHOUT_ROWS_AS_WRITTEN = AssetIn(metadata={LEAVE_OUT: [field_path(ValidatedFile, "rows")]})
+WITHOUT_NORMALISED_FRAMES = AssetIn(metadata={LEAVE_OUT: [field_path(ValidatedFile, "frame")]})
+
+
+@asset(
+    partitions_def=tenants,
+    group_name=GROUP,
+    description="The upload's rows matched to roster records.",
+    ins={"validated_roster": WITHOUT_ROWS_AS_WRITTEN},
+)
 def roster_matches(
     context: AssetExecutionContext, validated_roster: ValidatedUpload, roster_database: RosterDatabase
 ) -> Output[RosterMatches | None]:
@@ -238,6 +252,7 @@ def import_commit(
     partitions_def=tenants,
     group_name=GROUP,
     description="Per-file results (every row: result, action, message), written next to the upload in S3.",
+    ins={"validated_roster": WITHOUT_NORMALISED_FRAMES},
 )
 def upload_results(
     context: AssetExecutionContext,

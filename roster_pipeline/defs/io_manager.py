@@ -5,7 +5,8 @@ With an S3 ``location`` no step relies on a disk another step wrote: each can ru
 (Celery workers, Kubernetes pods). Asset outputs are stored per asset and partition
 (``<location>/<asset>/<tenant>/``, the latest materialization, as Dagster's own IO managers do); op
 outputs per run and step. An input typed with a dataclass that the stored value's class derives from
-loads only that part (``raw_upload: UploadRef`` reads the upload's address, not its files).
+loads only that part (``raw_upload: UploadRef`` reads the upload's address, not its files), and an
+input whose ``AssetIn`` metadata lists fields under ``LEAVE_OUT`` does not read those.
 """
 
 import time
@@ -16,6 +17,9 @@ from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputCo
 
 from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.intermediates import load_value, save_value
+
+# An input's metadata key: the fields (``intermediates.field_path``) its step does not read.
+LEAVE_OUT = "leave_out"
 
 
 class RosterIOManager(ConfigurableIOManager):
@@ -39,8 +43,11 @@ class RosterIOManager(ConfigurableIOManager):
 
     def load_input(self, context: InputContext) -> Any:
         started = time.perf_counter()
-        value = load_value(self._folder(context), as_type=_wanted_class(context.dagster_type.typing_type))
-        context.add_input_metadata({"load_seconds": round(time.perf_counter() - started, 3)})
+        left_out = list((context.definition_metadata or {}).get(LEAVE_OUT, ()))
+        wanted = _wanted_class(context.dagster_type.typing_type)
+        value = load_value(self._folder(context), as_type=wanted, leave_out=left_out)
+        loaded = {"load_seconds": round(time.perf_counter() - started, 3)}
+        context.add_input_metadata({**loaded, **({"left_out": ", ".join(left_out)} if left_out else {})})
         return value
 
     def _folder(self, context: InputContext | OutputContext) -> Folder:

@@ -143,3 +143,20 @@ def test_a_commit_run_changes_the_roster(setup, s3_client, bucket) -> None:
     result = run_import(setup, drop(s3_client, bucket, "u3"), dry_run=False)
     assert metadata(result, "upload_results")["status"] == "COMMITTED"
     assert len(roster_table(setup[0], "students")) == 9
+
+
+def test_matching_and_the_results_each_read_only_their_half_of_the_validated_upload(
+    setup, s3_client, bucket
+) -> None:
+    result = run_import(setup, drop(s3_client, bucket, "u5"))
+    assert result.success
+    left_out = {
+        event.step_key: event.event_specific_data.metadata.get("left_out")
+        for event in result.all_events
+        if event.event_type_value == "LOADED_INPUT"
+        and event.event_specific_data.input_name == "validated_roster"
+    }
+    assert {step: value.value for step, value in left_out.items()} == {
+        "roster_matches": "roster_pipeline.validation.validate:ValidatedFile.rows",
+        "upload_results": "roster_pipeline.validation.validate:ValidatedFile.frame",
+    }
