@@ -101,16 +101,29 @@ def test_tobedeleted_archives_and_a_returning_record_is_unarchived() -> None:
     assert actions(plan) == {"g-1": "ARCHIVED", "g-2": "UNARCHIVED", "g-3": "SKIPPED"}
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.from_regex(r"g-[0-9]{1,3}", fullmatch=True), names, max_size=12), st.booleans())
-def test_a_first_import_plans_as_a_merge_with_the_empty_roster_would(
-    rows: dict[str, str], bulk: bool
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.from_regex(r"g-[0-9]{1,2}", fullmatch=True), names, max_size=10),
+    st.dictionaries(st.from_regex(r"g-[0-9]{1,2}", fullmatch=True), names, max_size=10),
+    st.sets(st.from_regex(r"g-[0-9]{1,2}", fullmatch=True), max_size=4),
+    st.sets(st.from_regex(r"g-[0-9]{1,2}", fullmatch=True), max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_diff_plans_as_pandas_outer_merge_would(
+    new: dict[str, str],
+    old: dict[str, str],
+    deleting: set[str],
+    archived: set[str],
+    in_scope: bool,
+    bulk: bool,
 ) -> None:
-    upload, empty = incoming(rows).iloc[::-1], existing({})  # rows not in key order
-    planned = diff_entity(GUARDIANS, upload, empty, bulk)
+    upload = incoming(new, status=dict.fromkeys(deleting, "tobedeleted")).iloc[::-1]  # not in key order
+    roster = existing(old, archived=archived, in_scope=in_scope).iloc[::-1]
+    planned = diff_entity(GUARDIANS, upload, roster, bulk)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(diff, "_joined", _merged)
-        merged = diff_entity(GUARDIANS, upload, empty, bulk)
+        merged = diff_entity(GUARDIANS, upload, roster, bulk)
     pd.testing.assert_frame_equal(planned, merged)
 
 
