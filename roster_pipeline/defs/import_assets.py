@@ -42,7 +42,7 @@ from roster_pipeline.import_run import (
 from roster_pipeline.intermediates import field_path
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
-from roster_pipeline.plan.storage import plan_files, write_plan_files
+from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import csv_bytes, write_files
 from roster_pipeline.upload.drop_folder import check_upload_location
@@ -200,17 +200,18 @@ def staged_plan(
     in_s3 = drop_bucket.write_results(
         raw_upload.tenant, raw_upload.upload_id, {f"plan/{name}": data for name, data in files.items()}
     )
-    yield Output(
-        plan,
-        metadata={
-            "counts": table(plan.counts()),
-            "sample_changes": sample_changes(plan.changes()),
-            "plan_location": MetadataValue.path(str(location)),
-            "plan_in_s3": MetadataValue.url(in_s3[0].rsplit("/", 1)[0] + "/"),
-            "rekeys": len(plan.rekeys),
-            "merge_candidates": len(plan.merge_candidates),
-        },
-    )
+    with files_made(plan, files):  # the IO manager stores the plan as it is yielded
+        yield Output(
+            plan,
+            metadata={
+                "counts": table(plan.counts()),
+                "sample_changes": sample_changes(plan),
+                "plan_location": MetadataValue.path(str(location)),
+                "plan_in_s3": MetadataValue.url(in_s3[0].rsplit("/", 1)[0] + "/"),
+                "rekeys": len(plan.rekeys),
+                "merge_candidates": len(plan.merge_candidates),
+            },
+        )
     yield AssetCheckResult(
         check_name="within_change_thresholds",
         passed=plan.exceeded.empty,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
+from roster_pipeline.plan.staged_plan import StagedPlan
 from roster_pipeline.redaction import hide_personal_values
 
 SAMPLE_CHANGES = 20
@@ -23,17 +24,18 @@ def table(frame: pd.DataFrame) -> MetadataValue:
     return MetadataValue.table(records, TableSchema(columns=columns))
 
 
-def sample_changes(changes: pd.DataFrame, per_entity: int = SAMPLE_CHANGES) -> MetadataValue:
+def sample_changes(plan: StagedPlan, per_entity: int = SAMPLE_CHANGES) -> MetadataValue:
     """Up to ``per_entity`` changes of each entity as markdown, personal values hidden (the event log
     keeps metadata for good and every UI user sees every tenant; the full plan is in the tenant's
     results folder)."""
-    if changes.empty:
+    counts = plan.change_counts()
+    if not counts:
         return MetadataValue.md("No changes.")
-    changes = hide_personal_values(changes)
+    changes = hide_personal_values(plan.changes(rows_per_entity=per_entity))
     parts = []
     for entity, rows in changes.groupby("entity", sort=False):
         shown = rows.head(per_entity)[["key", "action", "field", "old", "new", "file", "line"]]
-        parts.append(f"### {entity} ({len(rows)} changes)\n\n" + _markdown(shown))
+        parts.append(f"### {entity} ({counts[str(entity)]} changes)\n\n" + _markdown(shown))
     return MetadataValue.md("\n\n".join(parts))
 
 

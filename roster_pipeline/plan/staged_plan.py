@@ -56,20 +56,35 @@ class StagedPlan(PlanCandidates):
         table = table.reindex(index=list(self.entities), columns=ordered, fill_value=0)
         return table.rename_axis("entity").reset_index()
 
-    def changes(self) -> pd.DataFrame:
+    def changes(self, rows_per_entity: int | None = None) -> pd.DataFrame:
         """Every change as (entity, key, action, field, old, new): one row per changed field of an
-        update, one row for anything else; unchanged rows left out."""
-        parts = list(self.change_parts())
+        update, one row for anything else; unchanged rows left out. ``rows_per_entity`` keeps the
+        changes of each entity's first so many changing rows: a sample for the UI that does not
+        build a million students' changes to show twenty."""
+        parts = list(self.change_parts(rows_per_entity))
         if not parts:
             return pd.DataFrame({column: pd.Series(dtype=STRING) for column in CHANGE_COLUMNS})
         return pd.concat(parts, ignore_index=True)
 
-    def change_parts(self) -> Iterator[pd.DataFrame]:
+    def change_counts(self) -> dict[str, int]:
+        """How many rows ``changes()`` holds for each entity with changes, without building them."""
+        counts = {}
+        for name, plan in self.entities.items():
+            changed = plan["changed"][plan["action"].isin(CHANGING).to_numpy(dtype=bool)]
+            updates = (changed != "").to_numpy(dtype=bool)
+            fields = int(changed[updates].str.count(",").sum()) + int(updates.sum())
+            if len(changed):
+                counts[name] = fields + int((~updates).sum())
+        return counts
+
+    def change_parts(self, rows_per_entity: int | None = None) -> Iterator[pd.DataFrame]:
         """``changes()`` a piece at a time (an entity's whole rows, or one field of its updates), for
         writers that need not hold a million students' changes at once."""
         for name, plan in self.entities.items():
             spec = ENTITIES[name]
             plan = plan[plan["action"].isin(CHANGING)]
+            if rows_per_entity is not None:
+                plan = plan.head(rows_per_entity)
             if plan.empty:
                 continue
             key = entity_key(plan, spec.keys)

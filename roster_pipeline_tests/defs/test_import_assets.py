@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
 
@@ -12,6 +13,9 @@ from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run, rollback_import_run
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.intermediates import load_value
+from roster_pipeline.matching.entities import ENTITIES
+from roster_pipeline.plan import storage
 from roster_pipeline.plan.storage import load_plan
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.roster.fixtures import load_fixture_file
@@ -63,6 +67,21 @@ def metadata(result, asset: str) -> dict:
     return {
         key: value.value for key, value in result.asset_materializations_for_node(asset)[0].metadata.items()
     }
+
+
+def test_the_staged_plan_is_encoded_once_for_the_reviewer_and_the_next_step(
+    setup, s3_client, bucket, tmp_path: Path, monkeypatch
+) -> None:
+    encoded: list[int] = []
+    original = storage.parquet_bytes
+    monkeypatch.setattr(storage, "parquet_bytes", lambda *a, **k: encoded.append(1) or original(*a, **k))
+    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    assert result.success
+    assert len(encoded) == len(ENTITIES) + len(storage.TABLES)
+    stored = load_value(tmp_path / "io" / "staged_plan" / TENANT)  # what import_commit is handed
+    reviewed = load_plan(tmp_path / "data" / "runs" / result.run_id / "plan")
+    for name, frame in reviewed.entities.items():
+        pd.testing.assert_frame_equal(stored.entities[name], frame)
 
 
 def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s3_client, bucket) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from roster_pipeline.plan.actions import CHANGING
 from roster_pipeline.plan.storage import load_plan, save_plan
 from roster_pipeline.roster.fixtures import load_fixture
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
@@ -107,6 +108,23 @@ def test_a_saved_plan_loads_back_identical(demo_roster: Engine, tmp_path: Path) 
         "username",
         "identifier",
     ]
+
+
+def test_a_plans_change_counts_and_sample_agree_with_its_full_changes(
+    demo_roster: Engine, tmp_path: Path
+) -> None:
+    plan = import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path).plan
+    changes = plan.changes()
+    assert plan.change_counts() == changes.groupby("entity", sort=False).size().to_dict()
+    changing_staff = plan.entities["staff"]["action"].isin(CHANGING).sum()
+    assert plan.change_counts()["staff"] > changing_staff  # an update counts each field it changes
+
+    sample = plan.changes(rows_per_entity=1)
+    assert sample.groupby("entity")["key"].nunique().eq(1).all()
+    assert set(sample["entity"]) == set(changes["entity"])
+    staff = sample[sample["entity"] == "staff"]
+    whole = changes[changes["key"].isin(staff["key"]) & (changes["entity"] == "staff")]
+    pd.testing.assert_frame_equal(staff.reset_index(drop=True), whole.reset_index(drop=True))
 
 
 def test_guardians_without_contact_are_skipped(
