@@ -42,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from generated_uploads import GENERATED, ensure_upload
 
 HERE = Path(__file__).resolve().parent
@@ -212,6 +213,9 @@ def add_floor_ratios(report: dict[str, Any]) -> None:
         for phase in result.get("phases", {}).values():
             if floor.get("read_s"):
                 phase["read_floor_ratio"] = round(phase["total_s"] / floor["read_s"], 1)
+            if floor.get("read_s") and floor.get("outputs_s") and "apply_plan" not in phase["stages"]:
+                both = floor["read_s"] + floor["outputs_s"]
+                phase["read_write_floor_ratio"] = round(phase["total_s"] / both, 1)
             commit = phase["stages"].get("apply_plan")
             if commit and floor.get("copy_s"):
                 phase["copy_floor_ratio"] = round(commit / floor["copy_s"], 1)
@@ -243,7 +247,13 @@ def print_report(report: dict[str, Any]) -> None:
     if "read_s" in floor:
         copy = f"{floor['copy_s']:.2f} s" if floor.get("copy_s") else "n/a"
         print(f"floor: pyarrow reads the CSVs in {floor['read_s']:.2f} s; {floor['copy_kind']}: {copy}")
-    header = ["scenario", "status", "total", *STAGE_COLUMNS, "other", "x read", "x COPY", "peak MB"]
+        if floor.get("outputs_s"):
+            print(
+                f"       pyarrow writes each row back as a results CSV and as Parquet in "
+                f"{floor['outputs_s']:.2f} s (x read+write: an import without a commit against both)"
+            )
+    header = ["scenario", "status", "total", *STAGE_COLUMNS, "other", "x read", "x read+write", "x COPY"]
+    header.append("peak MB")
     lines = [header]
     for scenario, result in report["scenarios"].items():
         if "error" in result:
@@ -259,6 +269,7 @@ def print_report(report: dict[str, Any]) -> None:
                     *(_seconds(columns.get(name)) for name in STAGE_COLUMNS),
                     f"{figures['total_s'] - sum(columns.values()):.2f}",
                     _ratio(figures.get("read_floor_ratio")),
+                    _ratio(figures.get("read_write_floor_ratio")),
                     _ratio(figures.get("copy_floor_ratio")),
                     f"{result['peak_mb']:,}",
                 ]
@@ -606,6 +617,7 @@ def measure_floors(upload: Path, database_url: str) -> dict[str, Any]:
     floors: dict[str, Any] = {
         "read_s": round(min(timings), 3),
         "rows": sum(t.num_rows for t in tables.values()),
+        "outputs_s": round(_outputs_floor(tables), 3),
     }
     if database_url.startswith("sqlite"):
         floors["copy_kind"] = "SQLite executemany into empty tables"
@@ -615,6 +627,32 @@ def measure_floors(upload: Path, database_url: str) -> dict[str, Any]:
         ensure_database(database_url)
         floors["copy_s"] = round(_postgres_copy_floor(paths, database_url), 3)
     return floors
+
+
+def _outputs_floor(tables: dict[str, Any]) -> float:
+    """What a dry run must write, at Arrow's speed: every input row again as a results CSV (the row
+    plus its line, result, action and message) and as Parquet (a plan's entity files hold about as
+    many rows). Best of three, into a scratch folder."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    def constant(text: str, rows: int) -> pa.Array:
+        return pa.array([text]).take(pa.array(np.zeros(rows, dtype="int64")))
+
+    timings = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(3):
+            started = time.perf_counter()
+            for name, table in tables.items():
+                rows = table.num_rows
+                results = table.add_column(0, "line", pa.array(np.arange(2, rows + 2)))
+                for column, text in (("result", "SUCCESS"), ("action", "CREATED"), ("message", "")):
+                    results = results.append_column(column, constant(text, rows))
+                pacsv.write_csv(results, Path(scratch) / f"{name}_results.csv")
+                pq.write_table(table, Path(scratch) / f"{name}.parquet", use_dictionary=False)
+            timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 def _postgres_copy_floor(paths: list[Path], database_url: str) -> float:
