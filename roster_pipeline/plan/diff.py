@@ -39,7 +39,10 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
     in_scope = merged["in_scope"].fillna(False).to_numpy(dtype=bool)
     removal = ARCHIVED if spec.is_record else REMOVED
 
-    differs = {name: _differs(merged[name], merged[OLD + name]) for name in spec.fields}
+    if both.any():
+        differs = {name: _differs(merged[name], merged[OLD + name]) for name in spec.fields}
+    else:  # nothing matched (a first import): no field to compare
+        differs = {name: np.zeros(len(merged), dtype=bool) for name in spec.fields}
     any_change = np.logical_or.reduce([*differs.values(), np.zeros(len(merged), dtype=bool)])
     outcomes = [UNCHANGED, removal, UNARCHIVED, UPDATED, UNCHANGED, SKIPPED, CREATED, removal]
     outcome = np.select(
@@ -57,7 +60,8 @@ def diff_entity(spec: EntitySpec, incoming: pd.DataFrame, existing: pd.DataFrame
         default=-1,
     )
     merged["action"] = from_codes(outcome, outcomes, merged.index)
-    merged = merged[outcome >= 0]
+    if (outcome < 0).any():
+        merged = merged[outcome >= 0]
     keeps_old = merged["action"].isin([ARCHIVED, REMOVED]) & (merged["_merge"] == "right_only")
     if keeps_old.any():
         for name in spec.fields:
@@ -83,12 +87,23 @@ def _joined(incoming: pd.DataFrame, existing: pd.DataFrame, keys: list[str]) -> 
     rows = pd.RangeIndex(len(incoming))
     merged = incoming.take(order.to_numpy()).set_axis(rows)  # the one copy of the upload's rows
     for column in existing.columns.drop(keys):
-        merged[column] = existing[column].reindex(rows)
+        merged[column] = _missing(existing[column], rows)
     merged["_merge"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), JOIN_SIDES)
     return merged
 
 
 JOIN_SIDES = ["left_only", "right_only", "both"]
+
+
+def _missing(column: pd.Series, rows: pd.Index) -> pd.Series:
+    """``column`` (empty) reindexed to ``rows``: all missing. Text as Arrow's null array, other
+    nullable types from one missing value; a reindex gathers a missing value per row (0.09 s for
+    700k rows of text)."""
+    if column.dtype == STRING:
+        return pd.Series(pd.array(pa.nulls(len(rows), pa.large_string()), dtype=STRING), index=rows)
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return pd.Series(pd.NA, index=rows, dtype=column.dtype)
+    return column.reindex(rows)  # NumPy types change to hold the missing values, as in a merge
 
 
 def _differs(new: pd.Series, old: pd.Series) -> np.ndarray:
