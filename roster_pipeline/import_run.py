@@ -3,6 +3,8 @@ match, plan (saved for review), then commit or stop as a dry run, and write the 
 
 A run's artefacts live under ``<data_dir>/runs/<run_id>/``: ``plan/`` (Parquet + summary.json) and
 ``results/`` (the per-file results CSVs). ``data_dir`` is a local folder or an S3 prefix (``Folder``).
+``results/`` appears only once the run is recorded: results name a run, and one that is not in the
+runs table cannot be listed, applied or rolled back.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from roster_pipeline.apply.runs import (
     new_run_id,
     record_run,
 )
-from roster_pipeline.folders import Folder, folder_near
+from roster_pipeline.folders import Folder, folder_near, remove_folder
 from roster_pipeline.matching.classroom_suggestions import SUGGESTION_COLUMNS, suggest_classrooms
 from roster_pipeline.matching.incoming import SKIP_CODES, incoming_roster
 from roster_pipeline.matching.schools import SchoolMatcher
@@ -60,6 +62,8 @@ from roster_pipeline.validation.settings import ReaderSettings
 from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
 
 COMMIT_STARTED = "commit started: nothing is applied unless this run becomes COMMITTED"
+# Where an import writes its results before its run is recorded; renamed to ``results`` once it is.
+PENDING_RESULTS = "results.pending"
 
 
 class CommitFailed(RuntimeError):
@@ -168,23 +172,34 @@ def run_import(
         snapshot = reading.snapshot()
     plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
     # The results say what the plan does to each row, whatever becomes of the run: they are written
-    # while the plan is saved (Parquet, mostly without the GIL), before the run is recorded. Not for
-    # the largest plans: both at once are what a million-student district's memory cannot hold.
+    # while the plan is saved (Parquet, mostly without the GIL). Not for the largest plans: both at
+    # once are what a million-student district's memory cannot hold. The run's record points at its
+    # plan, so the plan is saved first; the results, which name the run, are written aside and take
+    # their place once the run is recorded (a failed record, or a crash before it, leaves none).
     alongside = plan is not None and plan_rows(plan) <= SAVE_ALONGSIDE_RESULTS_ROWS
     if plan is not None and not alongside:
         save_plan(plan, folder / "plan")
+    pending = folder / PENDING_RESULTS
+    remove_folder(pending)  # left by an attempt that died under this run id
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan") as pool:
         saving = pool.submit(save_plan, plan, folder / "plan") if alongside else None
         files = iter_import_results(validated, plan)
         suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
         if len(suggestions):
             files = chain(files, [("classroom_suggestions.csv", csv_bytes(suggestions))])
-        results = write_files(folder / "results", files)
+        written = write_files(pending, files)
         if saving is not None:
             saving.result()
-    status, message = settle_run(
-        engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
-    )
+    try:
+        status, message, committing = record_import(
+            engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
+        )
+    except BaseException:
+        remove_folder(pending)
+        raise
+    results = _publish_results(pending, folder / "results", written)
+    if committing and plan is not None:
+        status, message = _commit(engine, plan, run_id, allow_large_changes)
     return ImportOutcome(
         run_id, snapshot.tenant.key, status, message, validated, plan, folder, results, unreadable
     )
@@ -230,6 +245,13 @@ def validate_for_roster(
     return validate_upload(files, upload_context(snapshot), reader or ReaderSettings())
 
 
+def _publish_results(pending: Path, results: Path, written: list[Path]) -> list[Path]:
+    """The results written aside, put where the run's results live by one rename (never half)."""
+    remove_folder(results)  # an earlier attempt's under this run id, written before it was recorded
+    pending.rename(results)
+    return [results / path.name for path in written]
+
+
 def settle_run(
     engine: Engine,
     tenant: Tenant,
@@ -240,13 +262,36 @@ def settle_run(
     commit: bool,
     allow_large_changes: bool,
 ) -> tuple[str, str]:
-    """Record the run and decide it: rejected (errors, thresholds: no plan means the upload had
-    errors), a dry run, or committed. The commit re-checks the roster's fingerprint against the plan's,
-    so a plan built on an older state is refused, however long ago it was staged."""
+    """Record the run and decide it (``record_import``), then commit it if so decided. The commit
+    re-checks the roster's fingerprint against the plan's, so a plan built on an older state is
+    refused, however long ago it was staged."""
+    status, message, committing = record_import(
+        engine, tenant, run_id, location, plan, folder, commit, allow_large_changes
+    )
+    if committing and plan is not None:
+        status, message = _commit(engine, plan, run_id, allow_large_changes)
+    return status, message
+
+
+def record_import(
+    engine: Engine,
+    tenant: Tenant,
+    run_id: str,
+    location: str,
+    plan: StagedPlan | None,
+    folder: Folder,
+    commit: bool,
+    allow_large_changes: bool,
+) -> tuple[str, str, bool]:
+    """Record the run as decided: rejected (errors, thresholds: no plan means the upload had errors)
+    or a dry run; the third value says whether to commit it now (then the record says the commit
+    started, what it says if the process dies mid-commit). Separate from the commit so an import can
+    put its results in place between the two: after the record they name, before the commit, whose
+    outcome they do not depend on."""
     if plan is None:
         message = "rejected: the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
-        return REJECTED, message
+        return REJECTED, message, False
     status, message = DRY_RUN, "dry run: not applied"
     if len(plan.exceeded) and not allow_large_changes:
         status = REJECTED
@@ -259,9 +304,7 @@ def settle_run(
     # What the record says if the process dies mid-commit (the commit itself marks it COMMITTED).
     recorded = COMMIT_STARTED if committing else message
     _record(engine, tenant, run_id, status, location, plan, folder / "plan", recorded, allow_large_changes)
-    if committing:
-        status, message = _commit(engine, plan, run_id, allow_large_changes)
-    return status, message
+    return status, message, committing
 
 
 def import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> dict[str, bytes]:

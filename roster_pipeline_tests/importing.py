@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
-from roster_pipeline.import_run import ImportOutcome, run_import
+from roster_pipeline.import_run import ImportOutcome, run_import, run_student_merges
 from roster_pipeline.roster.fingerprint import frames_fingerprint
+from roster_pipeline.roster.models import Enrollment, Guardian, StudentGuardian
 from roster_pipeline.roster.snapshot import SNAPSHOT_TABLES, current_fingerprint, read_table
 from roster_pipeline.roster.tenants import find_tenant
+from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 
 DEMO = "district-0042"
 
@@ -38,6 +40,40 @@ def rename_students(upload: Path, renamed: dict[str, str]) -> None:
 
 def import_upload(engine: Engine, folder: Path, data_dir: Path, **options: object) -> ImportOutcome:
     return run_import(engine, str(folder), options.pop("tenant", DEMO), data_dir, **options)
+
+
+def linked_again_after_a_merge(engine: Engine, data_dir: Path, put_back: str) -> str:
+    """The demo's hand-made Noah Ng, with a hand-made guardian (Mary Roe), merged into 0001004 after
+    the sample's first import; then the district's own app links Noah again to his guardian
+    (``put_back="guardian"``) or to the hand-made Art Club (``"enrollment"``), as the merge had
+    removed. Returns the merge's run id: rolling it back would make those links a second time."""
+    import_upload(engine, SAMPLE_UPLOAD, data_dir, commit=True)
+    students = roster_table(engine, "students")
+    noah = int(students.loc[students["sis_id"] == "", "id"].iloc[0])
+    district = int(students["district_id"].iloc[0])
+    art_club = int(roster_table(engine, "classrooms").set_index("title").loc["Art Club", "id"])
+    person = {"district_id": district, "managed_by": "manual", "given_name": "Mary", "family_name": "Roe"}
+    with engine.begin() as connection:
+        mary = connection.execute(
+            insert(Guardian).values(**person, email="mary.roe@mail.example.com").returning(Guardian.id)
+        ).scalar_one()
+        guardian_link = insert(StudentGuardian).values(
+            district_id=district, student_id=noah, guardian_id=mary
+        )
+        connection.execute(guardian_link)
+    pairs = pd.DataFrame({"student_key": ["0001004"], "existing_id": [noah]})
+    merge_id, status, _, _ = run_student_merges(engine, DEMO, data_dir, pairs, commit=True)
+    assert status == "COMMITTED"
+    with engine.begin() as connection:
+        if put_back == "guardian":
+            connection.execute(guardian_link)
+        else:
+            connection.execute(
+                insert(Enrollment).values(
+                    district_id=district, classroom_id=art_club, student_id=noah, role="student"
+                )
+            )
+    return merge_id
 
 
 def roster_table(engine: Engine, name: str, tenant: str = DEMO) -> pd.DataFrame:

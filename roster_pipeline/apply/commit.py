@@ -40,11 +40,13 @@ SCHOOLS = School.__table__
 
 
 class PlanRefused(Exception):
-    """The plan was not applied; ``reason`` says why in the user's words."""
+    """The plan was not applied; ``reason`` says why in the user's words, ``public_reason`` the same
+    without personal values (for Dagster's logs, which every user of the UI reads)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, public_reason: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.public_reason = reason if public_reason is None else public_reason
 
 
 class StalePlan(PlanRefused):

@@ -19,6 +19,7 @@ from roster_pipeline.apply.change_log import (
 from roster_pipeline.apply.commit import PlanRefused
 from roster_pipeline.apply.integrity import dangling_references, describe
 from roster_pipeline.apply.lock import lock_tenant
+from roster_pipeline.apply.naming import SHOWN, listed, name_changes
 from roster_pipeline.apply.runs import (
     COMMITTED,
     ROLLBACK,
@@ -64,14 +65,18 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
                 for spec in ENTITIES.values()
             ]
         )
-        conflicts = pd.concat([_conflicts(log, later), log.loc[replaced[replaced].index, ["entity", "key"]]])
-        log = log[~replaced.reindex(log.index, fill_value=False)]  # forced: those rows are left alone
+        conflicts = pd.concat(
+            [_conflicts(log, later), log.loc[replaced[replaced].index, ["entity", "key"]]], ignore_index=True
+        ).drop_duplicates(ignore_index=True)
         if len(conflicts) and not force:
-            sample = ", ".join((conflicts["entity"] + " " + conflicts["key"]).head(5))
-            raise RollbackRefused(
-                f"{len(conflicts)} rows were changed again by later runs ({sample}); "
-                "roll those back first, or use --force"
+            named = name_changes(connection, tenant.id, conflicts.head(SHOWN), pd.concat([log, later]))
+            raise _refusal(
+                _rows(len(conflicts)) + " changed again by later runs ({names}); "
+                "roll those back first, or use --force",
+                named,
+                len(conflicts),
             )
+        log = log[~replaced.reindex(log.index, fill_value=False)]  # forced: those rows are left alone
         restored = {}
         for name in reversed(ENTITIES):
             entries = log[log["entity"] == name]
@@ -107,6 +112,22 @@ def rollback_run(engine: Engine, run_id: str, *, force: bool = False) -> tuple[s
         insert_rows(connection, CHANGE_LOG, undo_log.drop(columns="id"))
         mark_run(connection, run_id, ROLLED_BACK, f"rolled back by {rollback_id}")
     return rollback_id, restored
+
+
+def _refusal(text: str, named: pd.DataFrame, total: int) -> RollbackRefused:
+    """``text`` naming the rows (``{names}``) in full for the tenant's people, and in its public
+    reason without personal values (see ``naming``)."""
+    return RollbackRefused(
+        text.format(names=listed(named["name"], total)), text.format(names=listed(named["public"], total))
+    )
+
+
+def _rows(count: int) -> str:
+    return "1 row was" if count == 1 else f"{count} rows were"
+
+
+def _links_removed(count: int) -> str:
+    return "1 link this run removed was" if count == 1 else f"{count} links this run removed were"
 
 
 def _tenant_of(engine: Engine, run_id: str) -> str:
@@ -247,9 +268,13 @@ def _undo(
     again = reinserted[natural].merge(present, on=natural, how="left", indicator=True)["_merge"] == "both"
     if again.any():
         if not force:
-            raise RollbackRefused(
-                f"{int(again.sum())} {spec.name} this run removed were made again by a later run; "
-                "roll that back first, or use --force (the later ones are kept)"
+            made_again = entries.loc[reinserted.index[again.to_numpy()], ["entity", "key"]]
+            named = name_changes(connection, district_id, made_again.head(SHOWN), entries)
+            raise _refusal(
+                _links_removed(len(made_again)) + " made again since ({names}); "
+                "roll back what made them first, or use --force (the newer ones are kept)",
+                named,
+                len(made_again),
             )
         reinserted = reinserted[~again.to_numpy()]
     insert_rows(connection, table, reinserted)

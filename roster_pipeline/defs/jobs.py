@@ -68,7 +68,7 @@ def apply_reviewed_dry_run(
             allow_large_changes=config.allow_large_changes,
         )
     except PlanRefused as refused:
-        raise Failure(description=f"rejected: {refused.reason}") from None
+        raise Failure(description=f"rejected: {refused.public_reason}") from None
     if status != "COMMITTED":
         raise Failure(description=message)
     context.log.info(f"run {config.run_id}: {message}")
@@ -82,7 +82,7 @@ def rollback_import(
     try:
         rollback_id, restored = rollback_run(roster_database.engine(), config.run_id, force=config.force)
     except PlanRefused as refused:
-        raise Failure(description=f"rejected: {refused.reason}") from None
+        raise Failure(description=f"rejected: {refused.public_reason}") from None
     context.log.info(f"rolled back {config.run_id} as {rollback_id}: {restored}")
     return rollback_id
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from roster_pipeline.apply.rollback import rollback_run
+from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.apply.school_ids import SchoolIdRefused, plan_school_id, set_school_id
 from roster_pipeline.cli.main import main
 from roster_pipeline_tests.importing import DEMO, edit_csv, import_upload, roster_state, roster_table
@@ -32,6 +32,19 @@ def test_set_change_clear_and_roll_back(demo_roster: Engine) -> None:
 
     rollback_run(demo_roster, run_id)
     assert school_ids(demo_roster)["Birch Adult Learning Center"] == ""
+
+
+def test_a_school_id_changed_again_is_named_by_the_school(demo_roster: Engine) -> None:
+    """Refused, naming the school as the district knows it (the change log names it by its id)."""
+    first, _ = set_school_id(demo_roster, DEMO, "Birch Adult Learning Center", "sch-0103")
+    set_school_id(demo_roster, DEMO, "sch-0103", "sch-0104")
+    with pytest.raises(RollbackRefused) as refused:
+        rollback_run(demo_roster, first)
+    assert refused.value.reason == (
+        "1 row was changed again by later runs (school Birch Adult Learning Center); "
+        "roll those back first, or use --force"
+    )
+    assert school_ids(demo_roster)["Birch Adult Learning Center"] == "sch-0104"
 
 
 def test_no_two_schools_share_a_school_id(demo_roster: Engine) -> None:

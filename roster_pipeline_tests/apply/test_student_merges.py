@@ -9,13 +9,19 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
-from roster_pipeline.apply.rollback import rollback_run
+from roster_pipeline.apply.rollback import RollbackRefused, rollback_run
 from roster_pipeline.cli.main import main
 from roster_pipeline.import_run import apply_reviewed_run, merge_candidates_of, run_student_merges
 from roster_pipeline.plan.student_merges import MergeRefused
 from roster_pipeline.roster.models import StudentAttribute, StudentGuardian
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.importing import DEMO, import_upload, roster_state, roster_table
+from roster_pipeline_tests.importing import (
+    DEMO,
+    import_upload,
+    linked_again_after_a_merge,
+    roster_state,
+    roster_table,
+)
 
 
 @pytest.fixture
@@ -134,3 +140,35 @@ def test_an_edited_candidates_file_is_refused_cell_by_cell(tmp_path: Path, capsy
     queue.write_text("student_key,score\n0001001,90\n")
     assert main(["students", "merge", str(queue), "--tenant", DEMO, *flags]) == 1
     assert "no column existing_id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("put_back", ["guardian", "enrollment"])
+def test_a_refused_rollback_names_the_records_made_by_hand_in_the_links_it_means(
+    demo_roster: Engine, tmp_path: Path, put_back: str
+) -> None:
+    """A merge moves the hand-made Noah Ng's links (to a hand-made guardian, to the hand-made Art
+    Club) onto 0001004; the district's own app then links Noah again. The rollback, which would put
+    the moved links back, is refused, naming both ends as the district knows them: no SIS IDs, so
+    by name (and email, for the guardian), never by internal id. What Dagster shows every UI user
+    names the people by id instead, their names hidden."""
+    merge_id = linked_again_after_a_merge(demo_roster, tmp_path, put_back)
+    state = roster_state(demo_roster)
+    noah = int(roster_table(demo_roster, "students").set_index("sis_id").loc["", "id"])
+    mary = int(roster_table(demo_roster, "guardians").set_index("given_name").loc["Mary", "id"])
+
+    named, public = {
+        "guardian": (
+            "guardian Mary Roe <mary.roe@mail.example.com> of student Noah Ng",
+            f"guardian (name hidden, id {mary}) of student (name hidden, id {noah})",
+        ),
+        "enrollment": (
+            "enrollment of student Noah Ng in classroom Art Club",
+            f"enrollment of student (name hidden, id {noah}) in classroom Art Club",
+        ),
+    }[put_back]
+    with pytest.raises(RollbackRefused) as refused:
+        rollback_run(demo_roster, merge_id)
+    end = "; roll back what made them first, or use --force (the newer ones are kept)"
+    assert refused.value.reason == f"1 link this run removed was made again since ({named}){end}"
+    assert refused.value.public_reason == f"1 link this run removed was made again since ({public}){end}"
+    assert roster_state(demo_roster) == state

@@ -20,6 +20,7 @@ from dagster import DagsterInstance, materialize
 from dagster._serdes import serialize_value
 
 from roster_pipeline.defs.import_assets import IMPORT_ASSETS
+from roster_pipeline.defs.jobs import rollback_import_run
 from roster_pipeline.defs.metadata import sample_changes
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
@@ -30,7 +31,7 @@ from roster_pipeline.roster.fixtures import load_fixture_file
 from roster_pipeline.roster.migrate import upgrade
 from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.importing import DEMO, edit_csv, import_upload
+from roster_pipeline_tests.importing import DEMO, edit_csv, import_upload, linked_again_after_a_merge
 
 PERSONAL = ("givenName", "familyName", "middleName", "email", "sms", "phone", "username")
 CHANGED_NAMES = {"0001001": ("Zoey", "Nunez-Ortiz"), "0002003": ("Chloe", "Dangelo-Rossi")}
@@ -173,3 +174,21 @@ def test_plan_samples_name_the_record_and_field_but_hide_personal_values(
     assert f"| 0001001 | UPDATED | given_name | {HIDDEN} | {HIDDEN} |" in shown
     assert "| 0001001\\|birthDate | UPDATED | value |" in shown
     assert "| c-0102-m7p2 | ARCHIVED |" in shown  # classroom fields are not personal: shown as they are
+
+
+def test_a_refused_rollback_names_people_made_by_hand_by_id_in_dagster(dagster_setup, tmp_path: Path) -> None:
+    """The CLI names records made by hand by name and email (the tenant's own people read it); the
+    same refusal in Dagster, which every UI user reads, names them by id."""
+    engine, instance, resources = dagster_setup
+    merge_id = linked_again_after_a_merge(engine, tmp_path, "guardian")
+    result = rollback_import_run.execute_in_process(
+        run_config={"ops": {"rollback_import": {"config": {"run_id": merge_id}}}},
+        resources={"roster_database": resources["roster_database"]},
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    messages, metadata = scanned(instance, result.run_id)
+    assert "rejected: 1 link this run removed was made again since (guardian (name hidden, id " in messages
+    people = {"Mary", "Roe", "mary.roe@mail.example.com", "Noah", "Ng"}
+    assert found(people, messages) == [] and found(people, metadata) == []
