@@ -24,7 +24,7 @@ from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.s3 import S3RequestFailed, S3Retry, list_upload_objects, make_s3_client
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.faults.conftest import FAST_RETRY
+from roster_pipeline_tests.faults.conftest import FAST_RETRY, STALL_RETRY, retry_for
 from roster_pipeline_tests.faults.s3_proxy import FaultyS3Proxy
 from roster_pipeline_tests.importing import roster_state, roster_table
 
@@ -37,7 +37,7 @@ FAULTS = [
     ),
     ("get", "stall_body"),
 ]
-# Generous: a failing read costs at most 4 tries x 0.5 s read timeout (+ tiny backoffs) per request.
+# Generous: a failing read costs at most 4 tries x 0.5 s stall read timeout (+ tiny backoffs) per request.
 GIVE_UP_WITHIN_S = 30
 
 
@@ -59,7 +59,7 @@ def test_a_transient_fault_is_retried_until_it_clears(
 ) -> None:
     location = drop(s3_client, bucket)
     faulty_s3.inject(operation, kind, FAST_RETRY.max_attempts - 1)
-    upload = read_upload(location, s3_client=through(faulty_s3))
+    upload = read_upload(location, s3_client=through(faulty_s3, retry_for(kind)))
     assert faulty_s3.injected[operation] == FAST_RETRY.max_attempts - 1
     expected = {path.name: path.read_bytes() for path in SAMPLE_UPLOAD.glob("*.csv")}
     assert upload.files == expected
@@ -74,7 +74,7 @@ def test_a_fault_that_persists_fails_quickly_with_a_clear_error(
     faulty_s3.inject(operation, kind, 1000)
     started = time.monotonic()
     with pytest.raises(UploadUnreadable) as raised:
-        read_upload(location, s3_client=through(faulty_s3))
+        read_upload(location, s3_client=through(faulty_s3, retry_for(kind)))
     assert time.monotonic() - started < GIVE_UP_WITHIN_S
     reason = raised.value.reason
     assert raised.value.code == "upload_unreadable"
@@ -92,9 +92,7 @@ def test_the_deadline_stops_retrying_before_the_attempts_run_out(
     faulty_s3: FaultyS3Proxy, s3_client, bucket: str
 ) -> None:
     location = drop(s3_client, bucket)
-    patient = S3Retry(
-        max_attempts=1000, base_delay_s=0.1, max_delay_s=0.2, deadline_s=1.0, read_timeout_s=0.5
-    )
+    patient = S3Retry(max_attempts=1000, base_delay_s=0.1, max_delay_s=0.2, deadline_s=1.0)
     faulty_s3.inject("list", "slowdown", 100_000)
     started = time.monotonic()
     with pytest.raises(UploadUnreadable, match="SlowDown"):
@@ -132,7 +130,7 @@ def test_the_drop_sensor_lists_and_reads_markers_through_transient_faults(
     uploads, _ = complete_uploads(through(faulty_s3), bucket, "drop")
     assert [(upload.upload_id, upload.commit) for upload in uploads] == [("u1", True)]
     faulty_s3.inject("get", "stall_body", 3)  # the marker read hangs midway, three times
-    uploads, _ = complete_uploads(through(faulty_s3), bucket, "drop")
+    uploads, _ = complete_uploads(through(faulty_s3, STALL_RETRY), bucket, "drop")
     assert [(upload.upload_id, upload.commit) for upload in uploads] == [("u1", True)]
     assert faulty_s3.injected["get"] == 3
 
