@@ -4,6 +4,12 @@ Plans, results and the Dagster steps' stored values are written and read through
 kinds share (``/``, ``write_bytes``, ``read_bytes``, ``iterdir``, ``exists``, ``mkdir``, ``str``), so the
 same code keeps them on one machine's disk or, when steps run on several machines, in S3 where every
 step can reach them. Parquet goes through ``write_frame`` and ``read_frame``.
+
+Every S3 request here goes through the upload's retry policy and clients (``roster_pipeline.upload.s3``):
+these requests need nothing different from an upload's (each is safe to repeat: a PUT of the same bytes,
+a read, a listing, a delete of keys), and one policy means one set of settings, bodies that break
+mid-read fetched again (botocore does not, and a plan's Parquet files are the largest reads we make),
+and no second retry layer (botocore's) multiplying the attempts.
 """
 
 from __future__ import annotations
@@ -19,12 +25,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from roster_pipeline.upload.s3 import (
+    S3Retry,
+    get_object_bytes,
+    list_pages,
+    make_s3_client,
+    put_object_bytes,
+    retry_policy,
+    with_retries,
+)
+
 S3_SCHEME = "s3://"
 
 
 class S3Folder:
     """An S3 prefix that behaves like the parts of ``Path`` the artefact code uses. Nothing is
-    created by ``mkdir``: S3 has no folders, an object's key holds its whole path."""
+    created by ``mkdir``: S3 has no folders, an object's key holds its whole path. Each request is
+    retried by the policy of the client (``retry_policy``)."""
 
     def __init__(self, client: Any, bucket: str, key: str = "") -> None:
         self.client = client
@@ -57,11 +74,11 @@ class S3Folder:
         """Nothing to do (kept so code written for ``Path`` runs unchanged)."""
 
     def write_bytes(self, data: bytes) -> int:
-        self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data)
+        put_object_bytes(self.client, self.bucket, self.key, data)
         return len(data)
 
     def read_bytes(self) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
+        return get_object_bytes(self.client, self.bucket, self.key, max_bytes=None)
 
     def write_text(self, text: str, encoding: str = "utf-8") -> int:
         return self.write_bytes(text.encode(encoding))
@@ -71,16 +88,19 @@ class S3Folder:
 
     def exists(self) -> bool:
         """True for an object with this key, or for a prefix with objects under it."""
-        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key, MaxKeys=2)
+        listed = with_retries(
+            f"listing {self}",
+            lambda: self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key, MaxKeys=2),
+            retry_policy(self.client),
+        )
         return any(
             item["Key"] == self.key or item["Key"].startswith(self.key + "/") for item in _contents(listed)
         )
 
     def iterdir(self) -> Iterator[S3Folder]:
         """The objects and sub-prefixes directly under this prefix."""
-        paginator = self.client.get_paginator("list_objects_v2")
         prefix = self.key + "/" if self.key else ""
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+        for page in list_pages(self.client, self.bucket, prefix, delimiter="/"):
             for common in page.get("CommonPrefixes", []):
                 yield S3Folder(self.client, self.bucket, common["Prefix"])
             for item in page.get("Contents", []):
@@ -88,12 +108,9 @@ class S3Folder:
 
     def object_keys(self) -> list[str]:
         """Every object key under this prefix, at any depth."""
-        paginator = self.client.get_paginator("list_objects_v2")
         prefix = self.key + "/" if self.key else ""
         return [
-            item["Key"]
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
-            for item in _contents(page)
+            item["Key"] for page in list_pages(self.client, self.bucket, prefix) for item in _contents(page)
         ]
 
 
@@ -101,29 +118,27 @@ Folder = Path | S3Folder
 
 
 def open_folder(
-    location: str | Path, s3_client: Any | None = None, endpoint_url: str | None = None
+    location: str | Path,
+    s3_client: Any | None = None,
+    endpoint_url: str | None = None,
+    retry: S3Retry | None = None,
 ) -> Folder:
-    """``s3://bucket/prefix`` as an ``S3Folder`` (with this client, or one for ``endpoint_url``),
-    anything else as a local ``Path``."""
+    """``s3://bucket/prefix`` as an ``S3Folder`` (with this client, or one for ``endpoint_url`` and
+    ``retry``, the default policy when None), anything else as a local ``Path``."""
     text = str(location)
     if not text.startswith(S3_SCHEME):
         return Path(location)
     bucket, _, key = text.removeprefix(S3_SCHEME).partition("/")
     if not bucket:
         raise ValueError(f"{text}: no bucket in the S3 address")
-    return S3Folder(s3_client or artefact_s3_client(endpoint_url), bucket, key)
+    return S3Folder(s3_client or artefact_s3_client(endpoint_url, retry), bucket, key)
 
 
 @functools.lru_cache(maxsize=8)
-def artefact_s3_client(endpoint_url: str | None = None) -> Any:
-    """A boto3 client with botocore's standard retries (throttling, 5xx, dropped connections): what
-    this module writes and reads is ours, small requests that are safe to repeat. One per endpoint and
-    process (making one takes longer than most requests; clients are thread-safe)."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
-    return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+def artefact_s3_client(endpoint_url: str | None = None, retry: S3Retry | None = None) -> Any:
+    """``make_s3_client``'s client (botocore's retries off, ours on), one per endpoint, policy and
+    process: making one takes longer than most requests, and clients are thread-safe."""
+    return make_s3_client(endpoint_url, retry=retry)
 
 
 def folder_near(location: str, near: Folder | None) -> Folder:
@@ -140,7 +155,13 @@ def remove_folder(folder: Folder) -> None:
     keys = folder.object_keys()
     for start in range(0, len(keys), 1000):  # S3 deletes at most 1,000 keys per request
         batch = [{"Key": key} for key in keys[start : start + 1000]]
-        folder.client.delete_objects(Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True})
+        with_retries(  # deleting keys that are gone already is no error, so a repeat is harmless
+            f"deleting under {folder}",
+            lambda batch=batch: folder.client.delete_objects(
+                Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True}
+            ),
+            retry_policy(folder.client),
+        )
 
 
 def write_file(target: Folder, data: bytes) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
 
+from roster_pipeline.defs.resources import S3RetrySettings
 from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.intermediates import load_value, save_value
 
@@ -22,9 +23,9 @@ from roster_pipeline.intermediates import load_value, save_value
 LEAVE_OUT = "leave_out"
 
 
-class RosterIOManager(ConfigurableIOManager):
+class RosterIOManager(ConfigurableIOManager, S3RetrySettings):
     """Step values as Parquet + JSON under ``location``: a folder, or ``s3://bucket/prefix``
-    (``s3_endpoint_url`` for an S3-compatible server)."""
+    (``s3_endpoint_url`` for an S3-compatible server; requests retried as the ``s3_*`` settings say)."""
 
     location: str = "data/dagster-io"
     s3_endpoint_url: str | None = None
@@ -56,7 +57,7 @@ class RosterIOManager(ConfigurableIOManager):
             parts = context.get_asset_identifier()
         else:
             parts = ["runs", *context.get_identifier()]
-        root = open_folder(self.location, endpoint_url=self.s3_endpoint_url)
+        root = open_folder(self.location, endpoint_url=self.s3_endpoint_url, retry=self.s3_retry())
         for part in parts:
             root = root / part
         return root

@@ -1,10 +1,13 @@
-"""Reading an upload from an S3 prefix with boto3, exactly as from AWS (an endpoint URL for local servers).
+"""Reading an upload from an S3 prefix with boto3, exactly as from AWS (an endpoint URL for local servers),
+and the one S3 retry policy of the project.
 
 S3 fails transiently (500/503, ``SlowDown``, dropped connections, stalled reads), so every request here
-(each page of a listing, each object fetched *and its body read*) is retried with exponential backoff and
-jitter, within a bounded number of attempts and a total deadline per request (``S3Retry``). Our
-loop does the retrying, not botocore's: botocore does not retry a body that fails mid-read, and its
-backoff cannot be shortened for tests. Then a clear failure names the S3 address and what failed.
+(each page of a listing, each object fetched *and its body read*, each object written) is retried with
+exponential backoff and jitter, within a bounded number of attempts and a total deadline per request
+(``S3Retry``). Our loop does the retrying, not botocore's: botocore does not retry a body that fails
+mid-read, and its backoff cannot be shortened for tests. Then a clear failure names the S3 address and
+what failed. The saved artefacts (``roster_pipeline.folders``: plans, results, step values) use the
+same policy and clients, so there is one retry layer for every S3 request, never botocore's *and* ours.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ import random
 import re
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from roster_pipeline.upload.errors import UploadUnreadable
@@ -115,11 +118,26 @@ def make_s3_client(
 
 
 def retry_policy(client: Any) -> S3Retry:
-    """The policy a client was made with (the default for clients made elsewhere)."""
+    """The policy a client was made with; for a client made elsewhere, the default, or one try
+    when botocore already retries that client's requests (ours would multiply its attempts)."""
     try:
-        return _POLICIES.get(client, DEFAULT_RETRY)
+        policy = _POLICIES.get(client)
     except TypeError:  # not weak-referenceable: a stand-in client
-        return DEFAULT_RETRY
+        policy = None
+    if policy is not None:
+        return policy
+    return replace(DEFAULT_RETRY, max_attempts=1) if botocore_attempts(client) > 1 else DEFAULT_RETRY
+
+
+def botocore_attempts(client: Any) -> int:
+    """How many times botocore itself tries each request of this client (1 for a stand-in)."""
+    config = getattr(getattr(client, "meta", None), "config", None)
+    retries = getattr(config, "retries", None)
+    if config is None or not isinstance(retries, dict):
+        return 1
+    if retries.get("total_max_attempts") is not None:  # botocore turns max_attempts into this
+        return int(retries["total_max_attempts"])
+    return 5 if retries.get("mode", "legacy") == "legacy" else 3  # botocore's defaults per mode
 
 
 def is_transient(error: BaseException) -> bool:
@@ -166,40 +184,55 @@ def with_retries(
             sleep(delay)
 
 
-def list_upload_objects(
-    client: Any, bucket: str, prefix: str, retry: S3Retry | None = None
-) -> list[dict[str, Any]]:
-    """Every object under the prefix, following pagination past 1,000 keys; each page is retried on
-    its own (from its continuation token), so a failure on page 7 does not start over."""
+def list_pages(
+    client: Any, bucket: str, prefix: str, delimiter: str | None = None, retry: S3Retry | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each ListObjectsV2 page under the prefix, following pagination past 1,000 keys; each page is
+    retried on its own (from its continuation token), so a failure on page 7 does not start over."""
     policy = retry or retry_policy(client)
-    objects: list[dict[str, Any]] = []
     token: str | None = None
     page = 0
     while True:
         page += 1
-        arguments = {"Bucket": bucket, "Prefix": prefix, **({"ContinuationToken": token} if token else {})}
+        arguments = {
+            "Bucket": bucket,
+            "Prefix": prefix,
+            **({"Delimiter": delimiter} if delimiter else {}),
+            **({"ContinuationToken": token} if token else {}),
+        }
         response = with_retries(
             f"listing s3://{bucket}/{prefix} (page {page})",
             lambda arguments=arguments: client.list_objects_v2(**arguments),
             policy,
         )
-        objects.extend(response.get("Contents", []))
+        yield response
         token = response.get("NextContinuationToken")
         if not response.get("IsTruncated") or not token:
-            return objects
+            return
+
+
+def list_upload_objects(
+    client: Any, bucket: str, prefix: str, retry: S3Retry | None = None
+) -> list[dict[str, Any]]:
+    """Every object under the prefix, at any depth (see ``list_pages``)."""
+    return [
+        item for page in list_pages(client, bucket, prefix, retry=retry) for item in page.get("Contents", [])
+    ]
 
 
 def get_object_bytes(
-    client: Any, bucket: str, key: str, max_bytes: int, retry: S3Retry | None = None
+    client: Any, bucket: str, key: str, max_bytes: int | None, retry: S3Retry | None = None
 ) -> bytes:
-    """At most ``max_bytes + 1`` bytes of the object (one past the limit, to tell it is over), the
-    request and the body read retried together: a body that stalls or breaks mid-read is fetched again."""
+    """At most ``max_bytes + 1`` bytes of the object (one past the limit, to tell it is over; all of
+    it for None), the request and the body read retried together: a body that stalls or breaks
+    mid-read is fetched again."""
     policy = retry or retry_policy(client)
+    ranged = {} if max_bytes is None else {"Range": f"bytes=0-{max_bytes}"}
 
     def fetch() -> bytes:
-        body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
+        body = client.get_object(Bucket=bucket, Key=key, **ranged)["Body"]
         try:  # not ``with body``: that yields urllib3's raw stream, whose errors botocore does not wrap
-            return body.read(max_bytes + 1)
+            return body.read() if max_bytes is None else body.read(max_bytes + 1)
         finally:
             body.close()
 
@@ -207,12 +240,18 @@ def get_object_bytes(
 
 
 def put_object_bytes(
-    client: Any, bucket: str, key: str, data: bytes, content_type: str, retry: S3Retry | None = None
+    client: Any,
+    bucket: str,
+    key: str,
+    data: bytes,
+    content_type: str | None = None,
+    retry: S3Retry | None = None,
 ) -> None:
     """Write one object, retried like a read (a repeated PUT of the same bytes is harmless)."""
+    typed = {"ContentType": content_type} if content_type else {}
     with_retries(
         f"writing s3://{bucket}/{key}",
-        lambda: client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type),
+        lambda: client.put_object(Bucket=bucket, Key=key, Body=data, **typed),
         retry or retry_policy(client),
     )
 
