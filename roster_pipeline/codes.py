@@ -87,7 +87,16 @@ CODES: dict[str, CodeInfo] = {
     "guardian_conflict": CodeInfo(_E, "the same guardian appears with a different name or contact"),
     "guardian_no_contact": CodeInfo(_W, "the guardian has no email or sms; the row was skipped"),
     "duplicate_attribute": CodeInfo(_E, "the attribute is given more than once for this student"),
+    # A valid upload whose plan was stopped before the commit: nothing of it was imported.
+    "change_threshold_exceeded": CodeInfo(
+        _E,
+        "the plan would archive or remove more of this entity than its change threshold allows; "
+        "nothing was imported",
+    ),
+    "commit_refused": CodeInfo(_E, "the plan could not be committed as staged; nothing was imported"),
 }
+# Reported by the import (import_run.py) about a valid upload's plan, not by validation.
+PLAN_CODES = frozenset({"change_threshold_exceeded", "commit_refused"})
 
 
 def describe(code: str) -> str:

@@ -34,6 +34,7 @@ from roster_pipeline.apply.runs import (
     record_run,
 )
 from roster_pipeline.folders import Folder, folder_near, remove_folder
+from roster_pipeline.issues import Issue, issues_from
 from roster_pipeline.matching.classroom_suggestions import SUGGESTION_COLUMNS, suggest_classrooms
 from roster_pipeline.matching.incoming import SKIP_CODES, incoming_roster
 from roster_pipeline.matching.schools import SchoolMatcher
@@ -43,9 +44,16 @@ from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
 from roster_pipeline.plan.storage import SUMMARY, load_plan, load_plan_candidates, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
-from roster_pipeline.plan.thresholds import ThresholdSettings
+from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
 from roster_pipeline.reports.actions import row_actions
-from roster_pipeline.reports.writer import csv_bytes, iter_results_files, write_files
+from roster_pipeline.reports.summary import upload_summary
+from roster_pipeline.reports.writer import (
+    csv_bytes,
+    iter_not_imported_files,
+    iter_results_files,
+    with_issues,
+    write_files,
+)
 from roster_pipeline.roster.snapshot import (
     CONTEXT_TABLES,
     SNAPSHOT_TABLES,
@@ -55,7 +63,7 @@ from roster_pipeline.roster.snapshot import (
 )
 from roster_pipeline.roster.tenants import Tenant, find_tenant
 from roster_pipeline.upload.errors import UploadUnreadable
-from roster_pipeline.upload.members import UploadFiles
+from roster_pipeline.upload.members import UPLOAD, UploadFiles
 from roster_pipeline.upload.sources import read_upload, unreadable_upload
 from roster_pipeline.validation.scope import UploadContext
 from roster_pipeline.validation.settings import ReaderSettings
@@ -64,11 +72,22 @@ from roster_pipeline.validation.validate import ValidatedUpload, validate_upload
 COMMIT_STARTED = "commit started: nothing is applied unless this run becomes COMMITTED"
 # Where an import writes its results before its run is recorded; renamed to ``results`` once it is.
 PENDING_RESULTS = "results.pending"
+REJECTED_PREFIX = "rejected: "  # every REJECTED run's message starts so; the reason follows
 
 
 class CommitFailed(RuntimeError):
     """The commit broke off (connection lost, database down): nothing was applied (the message says
     so only once the run record confirms it), and the run stays a dry run that can be applied again."""
+
+
+@dataclass
+class NotImported:
+    """Why a valid upload's plan was not imported, as its results say it: ``reason`` ends every
+    row's message, ``issues`` (upload-level errors, every threshold in full) go to errors.csv and
+    the summary."""
+
+    reason: str
+    issues: pd.DataFrame
 
 
 @dataclass
@@ -82,10 +101,15 @@ class ImportOutcome:
     run_folder: Path
     results: list[Path] = field(default_factory=list)
     unreadable: UploadUnreadable | None = None  # why nothing of the upload could be read (then REJECTED)
+    not_imported: NotImported | None = None  # a plan stopped before the commit (then REJECTED)
 
     @property
     def rejected(self) -> bool:
         return self.status == REJECTED
+
+    def summary(self) -> pd.DataFrame:
+        """The per-file summary as summary.csv has it."""
+        return import_summary(self.validated, self.not_imported)
 
 
 def run_folder(data_dir: Folder, run_id: str) -> Folder:
@@ -181,9 +205,11 @@ def run_import(
         save_plan(plan, folder / "plan")
     pending = folder / PENDING_RESULTS
     remove_folder(pending)  # left by an attempt that died under this run id
+    # A plan over its thresholds is known to be stopped before anything is recorded: its results say so.
+    stopped = not_imported(plan, *staged_decision(plan, allow_large_changes)) if plan is not None else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan") as pool:
         saving = pool.submit(save_plan, plan, folder / "plan") if alongside else None
-        files = iter_import_results(validated, plan)
+        files = iter_import_results(validated, plan, stopped)
         suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
         if len(suggestions):
             files = chain(files, [("classroom_suggestions.csv", csv_bytes(suggestions))])
@@ -200,8 +226,15 @@ def run_import(
     results = _publish_results(pending, folder / "results", written)
     if committing and plan is not None:
         status, message = _commit(engine, plan, run_id, allow_large_changes)
+    if stopped is None:
+        stopped = not_imported(plan, status, message)
+        if stopped is not None:
+            # The commit was refused (the roster changed since the snapshot): the results written
+            # above say what the plan does; they are rewritten to say it was not (a rare second pass).
+            written = write_files(pending, iter_import_results(validated, plan, stopped))
+            results = _publish_results(pending, folder / "results", written)
     return ImportOutcome(
-        run_id, snapshot.tenant.key, status, message, validated, plan, folder, results, unreadable
+        run_id, snapshot.tenant.key, status, message, validated, plan, folder, results, unreadable, stopped
     )
 
 
@@ -289,13 +322,10 @@ def record_import(
     put its results in place between the two: after the record they name, before the commit, whose
     outcome they do not depend on."""
     if plan is None:
-        message = "rejected: the upload has errors; nothing was imported"
+        message = REJECTED_PREFIX + "the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
         return REJECTED, message, False
-    status, message = DRY_RUN, "dry run: not applied"
-    if len(plan.exceeded) and not allow_large_changes:
-        status = REJECTED
-        message = "rejected: " + "; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)"
+    status, message = staged_decision(plan, allow_large_changes)
     if not (folder / "plan" / SUMMARY).exists():
         # A Dagster run re-executed from failure did not stage its plan: it loaded the one an earlier
         # attempt staged under that run's folder. The run record points at its own folder: copy it there.
@@ -307,16 +337,65 @@ def record_import(
     return status, message, committing
 
 
-def import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> dict[str, bytes]:
-    """The results files: each row's action from the plan, or NOT_IMPORTED when there is none."""
-    return dict(iter_import_results(validated, plan))
+def staged_decision(plan: StagedPlan, allow_large_changes: bool) -> tuple[str, str]:
+    """What becomes of a staged plan before any commit is tried: REJECTED when it goes past its
+    thresholds and the run does not allow that, otherwise a DRY_RUN (which a commit may then apply)."""
+    if len(plan.exceeded) and not allow_large_changes:
+        return REJECTED, REJECTED_PREFIX + rejection_reason(plan.exceeded)
+    return DRY_RUN, "dry run: not applied"
 
 
-def iter_import_results(validated: ValidatedUpload, plan: StagedPlan | None) -> Iterator[tuple[str, bytes]]:
+def not_imported(plan: StagedPlan | None, status: str, message: str) -> NotImported | None:
+    """Why a run's results must say NOT_IMPORTED although it has a plan: it was REJECTED, by its
+    change thresholds or by a refused commit (a stale plan). None for a dry run (its results show
+    the plan's actions, for review), a commit (they happened) and an upload with errors (no plan:
+    validation's results say why). ``status`` and ``message`` are the run's, as ``settle_run``
+    returns them, so the CLI and Dagster word it alike."""
+    if plan is None or status != REJECTED:
+        return None
+    reason = message.removeprefix(REJECTED_PREFIX)
+    exceeded = plan.exceeded
+    if not (len(exceeded) and reason == rejection_reason(exceeded)):
+        return NotImported(reason, issues_from([Issue(UPLOAD, "commit_refused", message=reason)]))
+    found = [
+        Issue(UPLOAD, "change_threshold_exceeded", value=entity, message=why)
+        for entity, why in zip(exceeded["entity"], exceeded["reason"], strict=True)
+    ]
+    # Every row carries the reason: the first threshold in full, the others in errors.csv (all of
+    # them on each of a million students' 14M rows would be gigabytes of the same words).
+    more = len(exceeded) - 1
+    first = exceeded["reason"].iloc[0]
+    return NotImported(
+        first
+        + (f" (and {more} more change threshold{'s' if more > 1 else ''}: see errors.csv)" if more else ""),
+        issues_from(found),
+    )
+
+
+def import_results(
+    validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
+) -> dict[str, bytes]:
+    """The results files: each row's action from the plan, or NOT_IMPORTED when there is none or it
+    was ``stopped`` (``not_imported``)."""
+    return dict(iter_import_results(validated, plan, stopped))
+
+
+def iter_import_results(
+    validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
+) -> Iterator[tuple[str, bytes]]:
     """``import_results`` a file at a time (the row actions are worked out before the first)."""
     if plan is None:
         return iter_results_files(validated, None, NOT_IMPORTED)
-    return iter_results_files(validated, row_actions(plan, _skipped(validated)))
+    actions = row_actions(plan, _skipped(validated))
+    if stopped is None:
+        return iter_results_files(validated, actions)
+    return iter_not_imported_files(validated, actions, stopped.reason, stopped.issues)
+
+
+def import_summary(validated: ValidatedUpload, stopped: NotImported | None = None) -> pd.DataFrame:
+    """The per-file summary as the results' summary.csv has it: with an ``(upload)`` row when the
+    plan was stopped."""
+    return upload_summary(validated if stopped is None else with_issues(validated, stopped.issues))
 
 
 def classroom_suggestions(snapshot: RosterSnapshot, validated: ValidatedUpload) -> pd.DataFrame:
@@ -437,8 +516,8 @@ def _commit(engine: Engine, plan: StagedPlan, run_id: str, allow_large_changes: 
         counts = apply_plan(engine, plan, run_id, allow_large_changes=allow_large_changes)
     except PlanRefused as refused:
         with engine.begin() as connection:
-            mark_run(connection, run_id, REJECTED, f"rejected: {refused.reason}")
-        return REJECTED, f"rejected: {refused.reason}"
+            mark_run(connection, run_id, REJECTED, REJECTED_PREFIX + refused.reason)
+        return REJECTED, REJECTED_PREFIX + refused.reason
     except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:  # COPY raises the driver's own
         return _after_failed_commit(engine, plan, run_id, error)
     return COMMITTED, _applied(counts)

@@ -30,6 +30,7 @@ from roster_pipeline.matching.entities import ENTITIES, EntitySpec, Parent
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
+from roster_pipeline.plan.thresholds import rejection_reason
 from roster_pipeline.roster.bulk import copy_out, delete_rows, highest_id, insert_rows, update_rows
 from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.models import School
@@ -69,7 +70,7 @@ def apply_plan(
     """Commit ``plan`` as run ``run_id`` (an existing dry-run record, or a new one); returns the
     applied counts per entity and action."""
     if len(plan.exceeded) and not allow_large_changes:
-        raise ThresholdExceeded("; ".join(plan.exceeded["reason"]) + " (allow it with --allow-large-changes)")
+        raise ThresholdExceeded(rejection_reason(plan.exceeded))
     with engine.begin() as connection:
         lock_tenant(connection, plan.tenant)
         tenant = find_tenant(connection, plan.tenant)

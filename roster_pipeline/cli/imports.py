@@ -22,7 +22,6 @@ from roster_pipeline.import_run import CommitFailed, ImportOutcome, apply_review
 from roster_pipeline.plan.staged_plan import StagedPlan
 from roster_pipeline.plan.thresholds import load_threshold_settings
 from roster_pipeline.redaction import hide_password
-from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.roster.tenants import UnknownTenant
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.s3 import make_s3_client
@@ -142,7 +141,7 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     if outcome.plan is not None:
         parts += ["Changes by entity:", render_table(outcome.plan.counts()), ""]
         parts += _warnings(outcome.plan)
-    parts += ["Files:", render_table(upload_summary(outcome.validated)), ""]
+    parts += ["Files:", render_table(outcome.summary()), ""]
     issues = outcome.validated.issues
     if len(issues):
         parts += [f"Issues ({len(issues)}):", render_issues(issues, SHOWN_ISSUES), ""]
@@ -175,7 +174,7 @@ def outcome_document(outcome: ImportOutcome) -> dict:
         "thresholds_exceeded": plan.exceeded["reason"].tolist() if plan is not None else [],
         "rekeys": plan.rekeys["message"].tolist() if plan is not None else [],
         "merge_candidates": len(plan.merge_candidates) if plan is not None else 0,
-        "files": upload_summary(outcome.validated).to_dict(orient="records"),
+        "files": outcome.summary().to_dict(orient="records"),
         "run_folder": str(outcome.run_folder),
     }
 

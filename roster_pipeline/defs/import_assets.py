@@ -33,9 +33,11 @@ from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
 from roster_pipeline.import_run import (
     import_results,
+    import_summary,
     load_snapshot,
     load_tenant,
     load_upload_context,
+    not_imported,
     run_folder,
     settle_run,
 )
@@ -264,10 +266,12 @@ def upload_results(
     drop_bucket: DropBucket,
     artefacts: ArtefactStore,
 ) -> Output[dict]:
-    files = import_results(validated_roster, staged_plan)
+    # A plan that was rejected (thresholds, a refused commit) is reported as not imported.
+    stopped = not_imported(staged_plan, import_commit.status, import_commit.message)
+    files = import_results(validated_roster, staged_plan, stopped)
     write_files(run_folder(artefacts.path, context.run.run_id) / "results", files)
     links = drop_bucket.write_results(raw_upload.tenant, raw_upload.upload_id, files)
-    summary = upload_summary(validated_roster)
+    summary = import_summary(validated_roster, stopped)
     return Output(
         {"status": import_commit.status, "results": links},
         metadata={

@@ -11,6 +11,7 @@ from roster_pipeline.plan.actions import REMOVING
 from roster_pipeline.settings_file import read_settings_file
 
 DEFAULT_PERCENT = 10.0
+ALLOW_LARGE_CHANGES = "allow it with --allow-large-changes"
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,9 @@ def check_thresholds(
     frame = pd.DataFrame(rows)
     frame["limit_count"] = frame["limit_count"].astype("Int64")
     return frame
+
+
+def rejection_reason(exceeded: pd.DataFrame) -> str:
+    """Why a plan over its thresholds is not committed (``exceeded``: the rows of ``check_thresholds``
+    that are): the one wording the run record, the commit's refusal and the results all use."""
+    return "; ".join(exceeded["reason"]) + f" ({ALLOW_LARGE_CHANGES})"

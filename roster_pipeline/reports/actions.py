@@ -12,7 +12,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from roster_pipeline.frames import STRING
-from roster_pipeline.plan.actions import MERGE_CANDIDATE, PRECEDENCE, SKIPPED
+from roster_pipeline.plan.actions import (
+    ARCHIVED,
+    CREATED,
+    MERGE_CANDIDATE,
+    NOT_IMPORTED,
+    PRECEDENCE,
+    REMOVED,
+    SKIPPED,
+    UNARCHIVED,
+    UNCHANGED,
+    UPDATED,
+)
 from roster_pipeline.plan.staged_plan import StagedPlan
 
 ROW_ACTION_COLUMNS = ["file", "line", "action", "detail"]
@@ -29,6 +40,17 @@ ENTITY_WORDS = {
 }
 ENTITIES_ORDER = tuple(ENTITY_WORDS)
 ENTITY_WORDS_ORDER = tuple(ENTITY_WORDS.values())
+# What a row's action would have done, for the results of a plan that was not imported.
+WOULD_BE = {
+    CREATED: "would be created",
+    UPDATED: "would be updated",
+    UNCHANGED: "would be left unchanged",
+    ARCHIVED: "would be archived",
+    UNARCHIVED: "would be unarchived",
+    REMOVED: "would be removed",
+    SKIPPED: "would be skipped",
+    MERGE_CANDIDATE: "would be created as a merge candidate",
+}
 
 
 def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -114,6 +136,34 @@ def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.Dat
         noted.append((np.searchsorted(best_key, keys), flagged["detail"].to_numpy()))
     result["detail"] = _notes_at(len(best), noted)
     return result[ROW_ACTION_COLUMNS]
+
+
+def not_imported_actions(actions: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """``row_actions`` of a plan that was stopped (a change threshold, a refused commit): every row
+    NOT_IMPORTED, its detail saying what the plan would have done and why it was not imported, so
+    nobody reads "ARCHIVED" in the results of a run that changed nothing. Worked out once per distinct
+    (action, detail) pair, a handful over millions of rows, and kept categorical."""
+    action = pd.Categorical(actions["action"])
+    detail = pd.Categorical(actions["detail"])
+    width = len(detail.categories) + 1  # + 1: a missing detail (code -1) counts as ""
+    pair = action.codes.astype("int64") * width + detail.codes.astype("int64") + 1
+    pairs, distinct = pd.factorize(pair)
+    action_names = pd.Series(np.asarray(action.categories, dtype=object)[distinct // width], dtype=STRING)
+    detail_names = pd.Series(
+        np.asarray(["", *detail.categories], dtype=object)[distinct % width], dtype=STRING
+    )
+    would = action_names.map(WOULD_BE).fillna("would be " + action_names.str.lower()).astype(STRING)
+    said = detail_names.where(detail_names == "", " (" + detail_names + ")")
+    texts = (would + said + "; not imported: " + reason).to_numpy(dtype=object)
+    codes, categories = pd.factorize(texts)  # two pairs may read the same
+    return pd.DataFrame(
+        {
+            "file": actions["file"].array,  # categorical stays categorical
+            "line": actions["line"].to_numpy(),
+            "action": pd.Categorical.from_codes(np.zeros(len(actions), dtype="int8"), [NOT_IMPORTED]),
+            "detail": pd.Categorical.from_codes(codes.astype("int32")[pairs], categories=list(categories)),
+        }
+    )
 
 
 def _notes_at(size: int, noted: list[tuple[np.ndarray, np.ndarray]]) -> pd.Categorical:

@@ -29,6 +29,11 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = escaped[column]
         if _is_number_like(values):
             continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            escaped_labels = _escaped_categories(values)
+            if escaped_labels is not None:
+                escaped[column] = escaped_labels
+                continue
         text = pa.array(values.astype(STRING).array)
         risky = _starts_a_formula(text)
         if risky.any():
@@ -41,6 +46,18 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             f"'{name}" if risky else name for name, risky in zip(names.to_pylist(), risky_names, strict=True)
         ]
     return escaped
+
+
+def _escaped_categories(values: pd.Series) -> pd.Series | None:
+    """A categorical column escaped label by label (a results message: a few sentences over millions
+    of rows), staying categorical; None when escaping would make two labels one."""
+    labels = pa.array([str(label) for label in values.cat.categories], pa.string())
+    risky = _starts_a_formula(labels)
+    quoted = pc.if_else(risky, pc.utf8_replace_slice(labels, 0, 0, "'"), labels) if risky.any() else labels
+    if len(pc.unique(quoted)) != len(quoted):
+        return None
+    categories = pd.Index(pd.array(quoted, dtype=STRING))
+    return pd.Series(pd.Categorical.from_codes(values.cat.codes.to_numpy(), categories), index=values.index)
 
 
 def _starts_a_formula(text: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from roster_pipeline.frames import STRING, as_text
+from roster_pipeline.frames import STRING, as_text, from_codes
 from roster_pipeline.issues import ERROR, WARNING
 from roster_pipeline.validation.validate import SUCCESS, ValidatedFile, ValidatedUpload
 
@@ -20,11 +21,15 @@ HEADER_CODES = (
 
 
 def file_results(
-    upload: ValidatedUpload, name: str, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+    upload: ValidatedUpload,
+    name: str,
+    actions: pd.DataFrame | None = None,
+    no_plan_action: str = "",
+    no_plan_detail: str = "",
 ) -> pd.DataFrame:
     """The file's rows as the district wrote them, each followed by what became of it: its result,
     the plan's action (``actions``: file, line, action, detail; rows it does not name get
-    ``no_plan_action``) and the messages."""
+    ``no_plan_action`` and ``no_plan_detail``) and the messages."""
     validated: ValidatedFile = upload.files[name]
     issues = upload.file_issues(name)
     rows = validated.rows
@@ -53,11 +58,39 @@ def file_results(
     if actions is not None:
         mine = actions[actions["file"] == name].set_index("line")
         action = as_text(mine["action"]).reindex(lines).fillna(no_plan_action)
-        detail = as_text(mine["detail"]).reindex(lines).fillna("")
-        message = message.where(detail == "", detail.where(message == "", detail + "; " + message))
+        message = _detailed(message, *_codes_at(mine["detail"], lines, no_plan_detail))
+    elif no_plan_detail:
+        message = _detailed(message, np.zeros(len(lines), dtype="int64"), [no_plan_detail])
     results["action"] = action.array
     results["message"] = message.array
     return results.reset_index(drop=True)
+
+
+def _codes_at(values: pd.Series, lines: pd.Index, missing: str) -> tuple[np.ndarray, list[str]]:
+    """A column's category codes at ``lines`` and the labels they number; lines it has no value for
+    get ``missing`` (the codes are reindexed, never the text)."""
+    categorical = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    labels = [str(label) for label in categorical.cat.categories]
+    codes = pd.Series(categorical.cat.codes.to_numpy(), index=values.index)
+    codes = codes.reindex(lines, fill_value=len(labels)).to_numpy().astype("int64")
+    return codes, [*labels, missing]
+
+
+def _detailed(message: pd.Series, codes: np.ndarray, labels: list[str]) -> pd.Series:
+    """Each row's detail (``labels[codes]``), then its own messages after "; ": a categorical, the
+    text made only for the rows that have messages of their own. A stopped plan's detail is on every
+    row (14M at a million students): spelt out, it would be gigabytes of the same few sentences."""
+    own = (message != "").to_numpy()
+    if own.any():
+        detail = from_codes(codes[own], labels, message.index[own])
+        theirs = message[own]
+        joined = theirs.where(detail == "", detail + "; " + theirs)
+        joined_codes, joined_labels = pd.factorize(joined)
+        codes = codes.copy()
+        codes[own] = len(labels) + joined_codes
+        labels = [*labels, *joined_labels]
+    label_codes, distinct = pd.factorize(pd.Series(labels, dtype=STRING))  # a detail may equal a joined one
+    return pd.Series(pd.Categorical.from_codes(label_codes[codes], categories=distinct), index=message.index)
 
 
 def _worded(issues: pd.DataFrame) -> pd.Series:

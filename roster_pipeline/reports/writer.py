@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -12,6 +13,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from roster_pipeline.frames import STRING
+from roster_pipeline.issues import concat_issues
+from roster_pipeline.plan.actions import NOT_IMPORTED
+from roster_pipeline.reports.actions import not_imported_actions
 from roster_pipeline.reports.escaping import escape_formulas
 from roster_pipeline.reports.results import errors_only, file_results
 from roster_pipeline.reports.summary import upload_summary
@@ -26,7 +30,10 @@ def results_files(
 
 
 def iter_results_files(
-    upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
+    upload: ValidatedUpload,
+    actions: pd.DataFrame | None = None,
+    no_plan_action: str = "",
+    no_plan_detail: str = "",
 ) -> Iterator[tuple[str, bytes]]:
     """The results files one at a time, so each can be written and let go: at a million students
     they are over a gigabyte together."""
@@ -34,9 +41,30 @@ def iter_results_files(
         if validated.format is None:
             continue
         stem = name.removesuffix(".csv")
-        yield f"{stem}_results.csv", csv_bytes(file_results(upload, name, actions, no_plan_action))
+        results = file_results(upload, name, actions, no_plan_action, no_plan_detail)
+        yield f"{stem}_results.csv", csv_bytes(results)
     yield "errors.csv", csv_bytes(errors_only(upload))
     yield "summary.csv", csv_bytes(upload_summary(upload))
+
+
+def iter_not_imported_files(
+    upload: ValidatedUpload, actions: pd.DataFrame, reason: str, stopped: pd.DataFrame
+) -> Iterator[tuple[str, bytes]]:
+    """The results of a valid upload whose plan was stopped before the commit (a change threshold, a
+    refused commit), told as a rejected upload's are: every row NOT_IMPORTED, its message saying what
+    the plan would have done and ``reason``; ``stopped`` (upload-level issues) in errors.csv and as
+    the summary's ``(upload)`` row. The rows keep the result validation gave them: they were valid."""
+    return iter_results_files(
+        with_issues(upload, stopped),
+        not_imported_actions(actions, reason),
+        NOT_IMPORTED,
+        f"not imported: {reason}",
+    )
+
+
+def with_issues(upload: ValidatedUpload, extra: pd.DataFrame) -> ValidatedUpload:
+    """The upload as its results describe it: its own issues and ``extra`` (the files are shared)."""
+    return dataclasses.replace(upload, issues=concat_issues([upload.issues, extra]))
 
 
 def write_results(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from sqlalchemy import Engine
 
@@ -78,6 +79,13 @@ def test_two_imports_for_one_tenant_at_once_serialise_and_the_second_is_rechecke
     refused = outcomes[1 - winner]
     assert refused["message"].startswith("rejected: stale plan: the roster changed since this plan was made")
     assert f"run {outcomes[winner]['run_id']} committed" in refused["message"]
+    # Its results, written before the commit was tried, are rewritten to say nothing was imported.
+    results = Path(refused["run_folder"]) / "results"
+    users = pd.read_csv(results / "users_results.csv", dtype=str, keep_default_na=False)
+    assert set(users["action"]) == {"NOT_IMPORTED"}
+    assert users["message"].str.contains("; not imported: stale plan: the roster changed", regex=False).all()
+    assert pd.read_csv(results / "errors.csv")["code"].tolist() == ["commit_refused"]
+    assert {"file": "(upload)", "status": "ERROR", "rows": 0, "errors": 1, "warnings": 0} in refused["files"]
     assert no_duplicates(demo_roster, DEMO)
     assert roster_content(demo_roster, DEMO) == sequential(
         demo_roster, [uploads[winner]], DEMO, tmp_path / "reference-1"

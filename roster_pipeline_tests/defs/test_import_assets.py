@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,12 @@ from roster_pipeline.roster.fixtures import load_fixture_file
 from roster_pipeline.roster.migrate import upgrade
 from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.importing import roster_state, roster_table
+from roster_pipeline_tests.importing import (
+    archive_half_the_students,
+    import_upload,
+    roster_state,
+    roster_table,
+)
 
 TENANT = "district-0042"
 
@@ -126,6 +133,40 @@ def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_
     assert b"NOT_IMPORTED" in rows and b"ERROR" in rows
     checks = {event.check_name: event.passed for event in result.get_asset_check_evaluations()}
     assert checks["no_validation_errors"] is False
+
+
+def test_a_threshold_rejected_run_reports_nothing_imported_as_the_cli_does(
+    setup, s3_client, bucket, tmp_path: Path
+) -> None:
+    engine = setup[0]
+    assert run_import(setup, drop(s3_client, bucket, "first"), dry_run=False).success
+    state = roster_state(engine)
+    upload = tmp_path / "half"
+    shutil.copytree(SAMPLE_UPLOAD, upload)
+    archive_half_the_students(upload)
+
+    result = run_import(setup, drop(s3_client, bucket, "half", upload), dry_run=False)
+
+    assert result.success
+    assert roster_state(engine) == state
+    shown = metadata(result, "upload_results")
+    assert shown["status"] == "REJECTED"
+    files = {row.data["file"]: row.data for row in shown["files"].records}
+    assert (files["(upload)"]["status"], files["(upload)"]["errors"]) == ("ERROR", 5)
+    key = f"results/{TENANT}/half/users_results.csv"
+    in_s3 = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    users = pd.read_csv(io.BytesIO(in_s3), dtype=str, keep_default_na=False).set_index("line")
+    assert set(users["action"]) == {"NOT_IMPORTED"}
+    assert users.loc["4", "message"].startswith(
+        "would be archived (student archived; guardian link removed); not imported: "
+        "students: 4 of 8 would be archived or removed (50%); the limit is 10%"
+    )
+    # The CLI's import of the same upload against the same roster writes the same results.
+    cli = import_upload(engine, upload, tmp_path / "cli", commit=True)
+    assert cli.status == "REJECTED"
+    for name in ("users_results.csv", "enrollments_results.csv", "errors.csv", "summary.csv"):
+        dagster = s3_client.get_object(Bucket=bucket, Key=f"results/{TENANT}/half/{name}")["Body"].read()
+        assert (cli.run_folder / "results" / name).read_bytes() == dagster, name
 
 
 def test_an_unreadable_upload_is_rejected_with_results(setup, s3_client, bucket) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
@@ -168,10 +168,13 @@ def test_every_text_column_and_header_is_escaped_whatever_its_dtype() -> None:
         st.none() | st.text(alphabet=st.sampled_from([*RISKY, "a", "1", " ", "é", "'", ";"]), max_size=6)
     )
 )
+@example(["=a", "'=a", "=a", None])  # escaped, two labels would be one
 def test_a_cell_gets_an_apostrophe_exactly_when_it_starts_like_a_formula(values: list[str | None]) -> None:
-    escaped = escape_formulas(pd.DataFrame({"cell": pd.Series(values, dtype="string")}))["cell"]
     wanted = [None if value is None else "'" + value if value[:1] in RISKY else value for value in values]
-    assert [None if pd.isna(value) else value for value in escaped] == wanted
+    # Categorical too (a results message), escaped label by label, "=a" and "'=a" included.
+    for dtype in ("string", "category"):
+        escaped = escape_formulas(pd.DataFrame({"cell": pd.Series(values, dtype=dtype)}))["cell"]
+        assert [None if pd.isna(value) else value for value in escaped] == wanted, dtype
 
 
 def _sqlite_two_tenants(tmp_path: Path) -> Engine:
