@@ -48,11 +48,11 @@ from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import (
-    csv_bytes,
-    iter_not_imported_files,
-    iter_results_files,
+    as_csv_bytes,
+    iter_not_imported_tables,
+    iter_results_tables,
     with_issues,
-    write_files,
+    write_tables,
 )
 from roster_pipeline.roster.snapshot import (
     CONTEXT_TABLES,
@@ -209,11 +209,11 @@ def run_import(
     stopped = not_imported(plan, *staged_decision(plan, allow_large_changes)) if plan is not None else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan") as pool:
         saving = pool.submit(save_plan, plan, folder / "plan") if alongside else None
-        files = iter_import_results(validated, plan, stopped)
+        tables = iter_import_tables(validated, plan, stopped)
         suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
         if len(suggestions):
-            files = chain(files, [("classroom_suggestions.csv", csv_bytes(suggestions))])
-        written = write_files(pending, files)
+            tables = chain(tables, [("classroom_suggestions.csv", suggestions)])
+        written = write_tables(pending, tables)
         if saving is not None:
             saving.result()
     try:
@@ -231,7 +231,7 @@ def run_import(
         if stopped is not None:
             # The commit was refused (the roster changed since the snapshot): the results written
             # above say what the plan does; they are rewritten to say it was not (a rare second pass).
-            written = write_files(pending, iter_import_results(validated, plan, stopped))
+            written = write_tables(pending, iter_import_tables(validated, plan, stopped))
             results = _publish_results(pending, folder / "results", written)
     return ImportOutcome(
         run_id, snapshot.tenant.key, status, message, validated, plan, folder, results, unreadable, stopped
@@ -377,19 +377,19 @@ def import_results(
 ) -> dict[str, bytes]:
     """The results files: each row's action from the plan, or NOT_IMPORTED when there is none or it
     was ``stopped`` (``not_imported``)."""
-    return dict(iter_import_results(validated, plan, stopped))
+    return dict(as_csv_bytes(iter_import_tables(validated, plan, stopped)))
 
 
-def iter_import_results(
+def iter_import_tables(
     validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """``import_results`` a file at a time (the row actions are worked out before the first)."""
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """``import_results``' files as tables, one at a time (the row actions are worked out first)."""
     if plan is None:
-        return iter_results_files(validated, None, NOT_IMPORTED)
+        return iter_results_tables(validated, None, NOT_IMPORTED)
     actions = row_actions(plan, _skipped(validated))
     if stopped is None:
-        return iter_results_files(validated, actions)
-    return iter_not_imported_files(validated, actions, stopped.reason, stopped.issues)
+        return iter_results_tables(validated, actions)
+    return iter_not_imported_tables(validated, actions, stopped.reason, stopped.issues)
 
 
 def import_summary(validated: ValidatedUpload, stopped: NotImported | None = None) -> pd.DataFrame:

@@ -37,29 +37,44 @@ def iter_results_files(
 ) -> Iterator[tuple[str, bytes]]:
     """The results files one at a time, so each can be written and let go: at a million students
     they are over a gigabyte together."""
+    return as_csv_bytes(iter_results_tables(upload, actions, no_plan_action, no_plan_detail))
+
+
+def iter_results_tables(
+    upload: ValidatedUpload,
+    actions: pd.DataFrame | None = None,
+    no_plan_action: str = "",
+    no_plan_detail: str = "",
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """``iter_results_files`` before the CSV is made: each file's name and rows."""
     for name, validated in upload.files.items():
         if validated.format is None:
             continue
         stem = name.removesuffix(".csv")
-        results = file_results(upload, name, actions, no_plan_action, no_plan_detail)
-        yield f"{stem}_results.csv", csv_bytes(results)
-    yield "errors.csv", csv_bytes(errors_only(upload))
-    yield "summary.csv", csv_bytes(upload_summary(upload))
+        yield f"{stem}_results.csv", file_results(upload, name, actions, no_plan_action, no_plan_detail)
+    yield "errors.csv", errors_only(upload)
+    yield "summary.csv", upload_summary(upload)
 
 
-def iter_not_imported_files(
+def iter_not_imported_tables(
     upload: ValidatedUpload, actions: pd.DataFrame, reason: str, stopped: pd.DataFrame
-) -> Iterator[tuple[str, bytes]]:
+) -> Iterator[tuple[str, pd.DataFrame]]:
     """The results of a valid upload whose plan was stopped before the commit (a change threshold, a
     refused commit), told as a rejected upload's are: every row NOT_IMPORTED, its message saying what
     the plan would have done and ``reason``; ``stopped`` (upload-level issues) in errors.csv and as
     the summary's ``(upload)`` row. The rows keep the result validation gave them: they were valid."""
-    return iter_results_files(
+    return iter_results_tables(
         with_issues(upload, stopped),
         not_imported_actions(actions, reason),
         NOT_IMPORTED,
         f"not imported: {reason}",
     )
+
+
+def as_csv_bytes(tables: Iterable[tuple[str, pd.DataFrame]]) -> Iterator[tuple[str, bytes]]:
+    """Named tables as named CSV files (``csv_bytes``), one at a time."""
+    for name, frame in tables:
+        yield name, csv_bytes(frame)
 
 
 def with_issues(upload: ValidatedUpload, extra: pd.DataFrame) -> ValidatedUpload:
@@ -71,6 +86,17 @@ def write_results(
     upload: ValidatedUpload, folder: Path, actions: pd.DataFrame | None = None, no_plan_action: str = ""
 ) -> list[Path]:
     return write_files(folder, results_files(upload, actions, no_plan_action))
+
+
+def write_tables(folder: Path, tables: Iterable[tuple[str, pd.DataFrame]]) -> list[Path]:
+    """Named tables as CSV files in a local folder, each written by Arrow straight to its file: a
+    million students' enrollments results are about a gigabyte of CSV, never held as bytes here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables:
+        pacsv.write_csv(_csv_table(frame), str(folder / name), CSV_OPTIONS)
+        written.append(folder / name)
+    return written
 
 
 def write_files(folder: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> list[Path]:
@@ -99,11 +125,17 @@ def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """Formula-escaped RFC 4180 CSV written by Arrow (text quoted, quotes doubled), faster than pandas."""
+    buffer = io.BytesIO()
+    pacsv.write_csv(_csv_table(frame), buffer, CSV_OPTIONS)
+    return buffer.getvalue()
+
+
+CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+
+
+def _csv_table(frame: pd.DataFrame) -> pa.Table:
     escaped = escape_formulas(frame)
-    table = pa.Table.from_pandas(
+    return pa.Table.from_pandas(
         escaped.astype({c: STRING for c in escaped.columns if escaped[c].dtype == object}),
         preserve_index=False,
     )
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
-    return buffer.getvalue()
