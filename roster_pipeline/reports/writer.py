@@ -21,23 +21,14 @@ from roster_pipeline.reports.results import errors_only, file_results
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.validation.validate import ValidatedUpload
 
+CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+
 
 def results_files(
     upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
 ) -> dict[str, bytes]:
     """Every results file by name: `<file>_results.csv` per input file, `errors.csv`, `summary.csv`."""
-    return dict(iter_results_files(upload, actions, no_plan_action))
-
-
-def iter_results_files(
-    upload: ValidatedUpload,
-    actions: pd.DataFrame | None = None,
-    no_plan_action: str = "",
-    no_plan_detail: str = "",
-) -> Iterator[tuple[str, bytes]]:
-    """The results files one at a time, so each can be written and let go: at a million students
-    they are over a gigabyte together."""
-    return as_csv_bytes(iter_results_tables(upload, actions, no_plan_action, no_plan_detail))
+    return dict(as_csv_bytes(iter_results_tables(upload, actions, no_plan_action)))
 
 
 def iter_results_tables(
@@ -46,7 +37,8 @@ def iter_results_tables(
     no_plan_action: str = "",
     no_plan_detail: str = "",
 ) -> Iterator[tuple[str, pd.DataFrame]]:
-    """``iter_results_files`` before the CSV is made: each file's name and rows."""
+    """The results files one at a time, as each file's name and rows, so each can be written and let
+    go: at a million students they are over a gigabyte together."""
     for name, validated in upload.files.items():
         if validated.format is None:
             continue
@@ -85,7 +77,7 @@ def with_issues(upload: ValidatedUpload, extra: pd.DataFrame) -> ValidatedUpload
 def write_results(
     upload: ValidatedUpload, folder: Path, actions: pd.DataFrame | None = None, no_plan_action: str = ""
 ) -> list[Path]:
-    return write_files(folder, results_files(upload, actions, no_plan_action))
+    return write_tables(folder, iter_results_tables(upload, actions, no_plan_action))
 
 
 def write_tables(folder: Path, tables: Iterable[tuple[str, pd.DataFrame]]) -> list[Path]:
@@ -128,9 +120,6 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     pacsv.write_csv(_csv_table(frame), buffer, CSV_OPTIONS)
     return buffer.getvalue()
-
-
-CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 
 
 def _csv_table(frame: pd.DataFrame) -> pa.Table:
