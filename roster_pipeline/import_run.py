@@ -216,16 +216,21 @@ def run_import(
         written = write_tables(pending, tables)
         if saving is not None:
             saving.result()
+    results: list[Path] = []
     try:
-        status, message, committing = record_import(
-            engine, snapshot.tenant, run_id, location, plan, folder, commit, allow_large_changes
+        status, message = settle_run(
+            engine,
+            snapshot.tenant,
+            run_id,
+            location,
+            plan,
+            folder,
+            commit,
+            allow_large_changes,
+            on_recorded=lambda: results.extend(_publish_results(pending, folder / "results", written)),
         )
-    except BaseException:
-        remove_folder(pending)
-        raise
-    results = _publish_results(pending, folder / "results", written)
-    if committing and plan is not None:
-        status, message = _commit(engine, plan, run_id, allow_large_changes)
+    finally:
+        remove_folder(pending)  # still there only if the run could not be recorded
     if stopped is None:
         stopped = not_imported(plan, status, message)
         if stopped is not None:
@@ -294,37 +299,18 @@ def settle_run(
     folder: Folder,
     commit: bool,
     allow_large_changes: bool,
+    on_recorded: Callable[[], object] = lambda: None,
 ) -> tuple[str, str]:
-    """Record the run and decide it (``record_import``), then commit it if so decided. The commit
-    re-checks the roster's fingerprint against the plan's, so a plan built on an older state is
-    refused, however long ago it was staged."""
-    status, message, committing = record_import(
-        engine, tenant, run_id, location, plan, folder, commit, allow_large_changes
-    )
-    if committing and plan is not None:
-        status, message = _commit(engine, plan, run_id, allow_large_changes)
-    return status, message
-
-
-def record_import(
-    engine: Engine,
-    tenant: Tenant,
-    run_id: str,
-    location: str,
-    plan: StagedPlan | None,
-    folder: Folder,
-    commit: bool,
-    allow_large_changes: bool,
-) -> tuple[str, str, bool]:
-    """Record the run as decided: rejected (errors, thresholds: no plan means the upload had errors)
-    or a dry run; the third value says whether to commit it now (then the record says the commit
-    started, what it says if the process dies mid-commit). Separate from the commit so an import can
-    put its results in place between the two: after the record they name, before the commit, whose
-    outcome they do not depend on."""
+    """Record the run and decide it: rejected (errors, thresholds: no plan means the upload had
+    errors), a dry run, or committed. ``on_recorded`` runs between the record and the commit: the
+    CLI puts its results in place there, once the run they name exists and whatever the commit
+    does. The commit re-checks the roster's fingerprint against the plan's, so a plan built on an
+    older state is refused, however long ago it was staged."""
     if plan is None:
         message = REJECTED_PREFIX + "the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
-        return REJECTED, message, False
+        on_recorded()
+        return REJECTED, message
     status, message = staged_decision(plan, allow_large_changes)
     if not (folder / "plan" / SUMMARY).exists():
         # A Dagster run re-executed from failure did not stage its plan: it loaded the one an earlier
@@ -334,7 +320,10 @@ def record_import(
     # What the record says if the process dies mid-commit (the commit itself marks it COMMITTED).
     recorded = COMMIT_STARTED if committing else message
     _record(engine, tenant, run_id, status, location, plan, folder / "plan", recorded, allow_large_changes)
-    return status, message, committing
+    on_recorded()
+    if committing:
+        status, message = _commit(engine, plan, run_id, allow_large_changes)
+    return status, message
 
 
 def staged_decision(plan: StagedPlan, allow_large_changes: bool) -> tuple[str, str]:
