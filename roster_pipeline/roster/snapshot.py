@@ -7,6 +7,7 @@ plan compares like with like; ``archived`` says whether ``archived_at`` is set.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, select
 
 from roster_pipeline.frames import STRING
+from roster_pipeline.roster.arrow_reads import ArrowQuery, reads_in_same_snapshot
 from roster_pipeline.roster.bulk import copy_out
 from roster_pipeline.roster.database import is_postgresql
 from roster_pipeline.roster.fingerprint import (
@@ -82,13 +84,14 @@ def read_snapshot(
     postgresql = is_postgresql(connection)
     frames: dict[str, pd.DataFrame] = {}
     sums: dict[str, tuple[int, int]] = {}
-    for name, table in SNAPSHOT_TABLES.items():
-        if postgresql:
-            frames[name], sums[name] = _read_copy(connection, table, tenant.id)
-        else:
-            frames[name] = read_table(connection, table, tenant.id)
-        if on_context is not None and name == CONTEXT_TABLES[-1]:
-            on_context(tenant, dict(frames))
+    with reads_in_same_snapshot(connection) if postgresql else nullcontext() as query:
+        for name, table in SNAPSHOT_TABLES.items():
+            if query is not None:
+                frames[name], sums[name] = _read_with_row_hashes(query, table, tenant.id)
+            else:
+                frames[name] = read_table(connection, table, tenant.id)
+            if on_context is not None and name == CONTEXT_TABLES[-1]:
+                on_context(tenant, dict(frames))
     if postgresql:
         fingerprint = fingerprint_of_sums(tenant.key, sums)
     else:
@@ -104,14 +107,23 @@ def current_fingerprint(connection: Connection, tenant: Tenant) -> str:
 
 
 def read_table(connection: Connection, table: Table, district_id: int) -> pd.DataFrame:
-    """All of a tenant's rows of one table, ordered by id."""
+    """All of a tenant's rows of one table, ordered by id, as ``connection``'s transaction sees them
+    (PostgreSQL: by ``copy_out``, so a writing transaction sees its own writes)."""
     if is_postgresql(connection):
-        return _read_copy(connection, table, district_id)[0]
+        types = {
+            column.name: ARROW_TYPES.get(column.type.python_type, pa.string()) for column in table.columns
+        }
+        return _frame(_by_id(copy_out(connection, _rows_query(table, district_id), types)), table)
     query = select(table).where(table.c.district_id == district_id).order_by(table.c.id)
     result = connection.execute(query)
     by_column = list(zip(*result.fetchall(), strict=True)) or [()] * len(table.columns)
     pairs = zip(table.columns, by_column, strict=True)
     return pd.DataFrame({column.name: _column(column, list(values)) for column, values in pairs})
+
+
+def _rows_query(table: Table, district_id: int, *extra: str) -> str:
+    columns = ", ".join(["t.*", *extra])
+    return f"SELECT {columns} FROM {table.name} AS t WHERE t.district_id = {int(district_id)}"  # our names
 
 
 def _by_id(arrow: pa.Table) -> pa.Table:
@@ -123,18 +135,19 @@ def _by_id(arrow: pa.Table) -> pa.Table:
     return arrow.take(pc.sort_indices(ids))
 
 
-def _read_copy(
-    connection: Connection, table: Table, district_id: int
+def _read_with_row_hashes(
+    query: ArrowQuery, table: Table, district_id: int
 ) -> tuple[pd.DataFrame, tuple[int, int]]:
-    """PostgreSQL: the rows by ``copy_out``. Each row comes with its fingerprint hash, so the
-    fingerprint costs no second pass; returns the frame and (row count, hash sum)."""
-    sql = (
-        f"SELECT t.*, {ROW_HASH} AS _row_hash FROM {table.name} AS t "  # our own table names
-        f"WHERE t.district_id = {int(district_id)}"
-    )
-    types = {column.name: ARROW_TYPES.get(column.type.python_type, pa.string()) for column in table.columns}
-    types["_row_hash"] = pa.int64()
-    arrow = _by_id(copy_out(connection, sql, types))
+    """PostgreSQL: each row comes with its fingerprint hash, so the fingerprint costs no second
+    pass; returns the frame and (row count, hash sum)."""
+    arrow = _by_id(query(_rows_query(table, district_id, f"{ROW_HASH} AS _row_hash")))
+    row_hashes = arrow["_row_hash"].to_numpy()
+    return _frame(arrow, table), (len(row_hashes), hash_sum(row_hashes))
+
+
+def _frame(arrow: pa.Table, table: Table) -> pd.DataFrame:
+    """The rows as the snapshot's frames hold them: text as strings with NULL read as "", integers
+    and booleans nullable, timestamps as the Python datetimes (or None) the driver would give."""
     frame = {}
     for column in table.columns:
         values = arrow[column.name]
@@ -145,13 +158,15 @@ def _read_copy(
             frame[column.name] = values.to_pandas(types_mapper=pd.ArrowDtype).astype(
                 PANDAS_TYPES[python_type]
             )
-        else:  # timestamps: the same Python datetimes (or None) the driver would give
-            moments = pd.to_datetime(values.to_pandas(), utc=True, format="ISO8601")
+        else:
+            if pa.types.is_timestamp(values.type):
+                moments = values.to_pandas()
+            else:  # timestamps as text (COPY's CSV)
+                moments = pd.to_datetime(values.to_pandas(), utc=True, format="ISO8601")
             frame[column.name] = pd.Series(moments.dt.to_pydatetime(), dtype=object).where(
                 moments.notna(), None
             )
-    row_hashes = arrow["_row_hash"].to_numpy()
-    return pd.DataFrame(frame), (len(row_hashes), hash_sum(row_hashes))
+    return pd.DataFrame(frame)
 
 
 def _column(column, values: list) -> pd.Series:  # type: ignore[no-untyped-def]

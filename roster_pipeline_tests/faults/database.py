@@ -31,13 +31,13 @@ RECORD_TABLES = ("classrooms", "students", "staff", "guardians")
 
 
 @contextmanager
-def table_locked(engine: Engine, table: str) -> Iterator[int]:
-    """PostgreSQL: hold a SHARE lock on ``table`` (in the engine's schema) until the block ends: reads go
-    on (snapshots, fingerprints), a write waits, so a commit that reaches the table waits there with
-    everything before it written; yields this backend's pid."""
+def table_locked(engine: Engine, table: str, mode: str = "SHARE") -> Iterator[int]:
+    """PostgreSQL: hold a lock on ``table`` (in the engine's schema) until the block ends; yields this
+    backend's pid. SHARE: reads go on (snapshots, fingerprints), a write waits, so a commit that
+    reaches the table waits there with everything before it written. ACCESS EXCLUSIVE: reads wait too."""
     with engine.connect() as connection:
         transaction = connection.begin()
-        connection.exec_driver_sql(f"LOCK TABLE {table} IN SHARE MODE")
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN {mode} MODE")
         try:
             yield connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         finally:

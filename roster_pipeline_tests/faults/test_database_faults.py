@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from roster_pipeline.apply.runs import COMMITTED, DRY_RUN, find_run, list_runs
 from roster_pipeline.cli.main import main
 from roster_pipeline.import_run import CommitFailed, apply_reviewed_run
+from roster_pipeline.roster.arrow_reads import APPLICATION_NAME
 from roster_pipeline.roster.tenants import find_tenant
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.faults.commands import database_url
@@ -124,3 +125,33 @@ def test_a_connection_lost_just_after_the_commit_landed_reports_it_committed(
     assert outcome.status == COMMITTED
     assert outcome.message.startswith("applied: ") and "the connection then failed" in outcome.message
     assert len(roster_table(demo_roster, "students")) == 9
+
+
+@on_postgresql
+def test_a_snapshot_read_cut_off_stops_the_import_with_a_clear_reason_and_records_nothing(
+    demo_roster: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The snapshot's rows come through a second connection (ADBC, in the first one's transaction
+    snapshot); when it is terminated mid-read the command says why in one line, as for any database
+    failure, and no run is recorded."""
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    before = roster_state(demo_roster)
+    where = ["--database-url", database_url(demo_roster), "--data-dir", str(tmp_path / "again")]
+    command = Background(lambda: main(["import", str(SAMPLE_UPLOAD), "--tenant", DEMO, *where]))
+    with table_locked(demo_roster, "guardians", mode="ACCESS EXCLUSIVE") as blocker:
+        command.start()
+        reader = wait_for_backend(
+            demo_roster,
+            "application_name = :name AND :blocker = ANY(pg_blocking_pids(pid))",
+            {"name": APPLICATION_NAME, "blocker": blocker},
+        )
+        terminate_backend(demo_roster, reader)
+    command.join(timeout=120)
+    assert not command.is_alive() and command.error is None, command.error
+
+    error = capsys.readouterr().err
+    assert command.result == 2, error
+    assert error.startswith("cannot run: ") and "terminat" in error and len(error.splitlines()) == 1
+    assert roster_state(demo_roster) == before
+    with demo_roster.connect() as connection:
+        assert len(list_runs(connection, DEMO)) == 1  # the first import's only

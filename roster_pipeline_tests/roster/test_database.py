@@ -10,7 +10,9 @@ from sqlalchemy import Engine, inspect, update
 from roster_pipeline.import_run import load_snapshot
 from roster_pipeline.roster.fixtures import FixtureError, load_fixture
 from roster_pipeline.roster.migrate import downgrade, upgrade
-from roster_pipeline.roster.models import Base, Classroom
+from roster_pipeline.roster.models import Base, Classroom, Guardian
+from roster_pipeline.roster.snapshot import read_snapshot
+from roster_pipeline.roster.tenants import find_tenant
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 from roster_pipeline_tests.importing import import_upload, roster_fingerprint, roster_table
 
@@ -90,6 +92,29 @@ def test_the_snapshot_and_the_database_agree_on_the_fingerprint(demo_roster: Eng
 
     import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)  # archived, manual and SIS rows alike
     assert load_snapshot(demo_roster, "district-0042").fingerprint == roster_fingerprint(demo_roster)
+
+
+def test_the_snapshot_shows_its_transactions_state_whatever_commits_while_it_is_read(
+    demo_roster: Engine, tmp_path
+) -> None:
+    """Other imports commit after the reading transaction has begun, and again between its first
+    tables and the rest: every table, and the fingerprint a plan is checked against, still shows
+    the state the transaction began with."""
+    import_upload(demo_roster, SAMPLE_UPLOAD, tmp_path, commit=True)
+    before = roster_fingerprint(demo_roster)
+
+    def another_import_commits(language: str) -> None:
+        with demo_roster.begin() as connection:
+            connection.execute(update(Guardian).values(language=language))
+
+    options = {"isolation_level": "REPEATABLE READ"} if demo_roster.dialect.name == "postgresql" else {}
+    with demo_roster.connect().execution_options(**options) as connection, connection.begin():
+        tenant = find_tenant(connection, "district-0042")
+        another_import_commits("Klingon")
+        snapshot = read_snapshot(connection, tenant, on_context=lambda *_: another_import_commits("Elvish"))
+
+    assert len(snapshot.guardians) and not {"Klingon", "Elvish"} & set(snapshot.guardians["language"])
+    assert snapshot.fingerprint == before != roster_fingerprint(demo_roster)
 
 
 def test_the_migrations_describe_the_models_exactly(roster_engine: Engine) -> None:

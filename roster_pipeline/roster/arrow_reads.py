@@ -1,0 +1,67 @@
+"""PostgreSQL: large reads by ADBC's libpq driver, which parses the server's binary COPY into Arrow in
+C with the GIL released.
+
+psycopg's ``COPY ... TO STDOUT`` hands Python one message per row: at 100k students (1.5M roster
+rows) the snapshot's thread held the GIL for seconds while the upload was validated on the others.
+The reads run on a second connection that imports the first one's transaction snapshot (as
+pg_dump's parallel workers do), so they see exactly the state the caller's transaction sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+
+import adbc_driver_postgresql.dbapi as adbc
+import pyarrow as pa
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+ArrowQuery = Callable[[str], pa.Table]
+# How the reading connection shows in pg_stat_activity.
+APPLICATION_NAME = "roster_pipeline snapshot"
+
+
+@contextmanager
+def reads_in_same_snapshot(connection: Connection) -> Iterator[ArrowQuery]:
+    """Yields ``query(sql) -> pa.Table``, run where ``connection`` (PostgreSQL, in a REPEATABLE READ
+    or SERIALIZABLE transaction) would run it, seeing what that transaction sees. The driver's
+    errors are raised as SQLAlchemy's, as the caller's own queries would raise them."""
+    snapshot_id = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    with _as_sqlalchemy_error(None):
+        reader = adbc.connect(_conninfo(connection), autocommit=True)
+    with closing(reader), closing(reader.cursor()) as cursor:
+        for statement in (
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            f"SET TRANSACTION SNAPSHOT {_quoted(snapshot_id)}",
+        ):
+            with _as_sqlalchemy_error(statement):
+                cursor.execute(statement)
+
+        def query(sql: str) -> pa.Table:
+            with _as_sqlalchemy_error(sql):
+                cursor.execute(sql)
+                return cursor.fetch_arrow_table()
+
+        yield query  # closing the connection ends its read-only transaction
+
+
+@contextmanager
+def _as_sqlalchemy_error(statement: str | None) -> Iterator[None]:
+    try:
+        yield
+    except adbc.Error as error:
+        raise DBAPIError(statement, None, error) from error
+
+
+def _conninfo(connection: Connection) -> str:
+    """The caller's connection parameters as libpq takes them: its DSN (host, database, user and
+    options such as a search_path, never the password), the password added back when it has one."""
+    info = connection.connection.driver_connection.info
+    extra = {"password": info.password} if info.password else {}
+    return make_conninfo(info.dsn, application_name=APPLICATION_NAME, **extra)
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
