@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 
 import adbc_driver_postgresql.dbapi as adbc
 import pyarrow as pa
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -56,11 +56,19 @@ def _as_sqlalchemy_error(statement: str | None) -> Iterator[None]:
 
 
 def _conninfo(connection: Connection) -> str:
-    """The caller's connection parameters as libpq takes them: its DSN (host, database, user and
-    options such as a search_path, never the password), the password added back when it has one."""
+    """The caller's connection parameters as libpq takes them: its DSN (database, user, options such
+    as a search_path; never the password), pointed at the very server and port it reached (the
+    snapshot is that server's; a host list or a default socket folder could lead elsewhere), the
+    password added back when it has one."""
     info = connection.connection.driver_connection.info
-    extra = {"password": info.password} if info.password else {}
-    return make_conninfo(info.dsn, application_name=APPLICATION_NAME, **extra)
+    parameters = conninfo_to_dict(info.dsn)
+    parameters.pop("hostaddr", None)
+    parameters |= {"host": info.host, "port": str(info.port), "application_name": APPLICATION_NAME}
+    if info.hostaddr:
+        parameters["hostaddr"] = info.hostaddr
+    if info.password:
+        parameters["password"] = info.password
+    return make_conninfo("", **parameters)
 
 
 def _quoted(value: str) -> str:
