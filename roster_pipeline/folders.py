@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import io
 import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,6 +33,7 @@ from roster_pipeline.upload.s3 import (
     list_pages,
     make_s3_client,
     put_object_bytes,
+    put_objects,
     retry_policy,
     with_retries,
 )
@@ -162,6 +165,21 @@ def remove_folder(folder: Folder) -> None:
             ),
             retry_policy(folder.client),
         )
+
+
+@contextmanager
+def written_locally(target: Folder) -> Iterator[Path]:
+    """A local folder for files that belong in ``target``, for writers that write only to local
+    files (Arrow's CSV writer): ``target`` itself when it is local; otherwise a scratch folder whose
+    files are uploaded to ``target`` once the block has written them."""
+    if isinstance(target, Path):
+        target.mkdir(parents=True, exist_ok=True)
+        yield target
+        return
+    with tempfile.TemporaryDirectory(prefix="roster-files-") as scratch:
+        yield Path(scratch)
+        files = {(target / path.name).key: (path, None) for path in sorted(Path(scratch).iterdir())}
+        put_objects(target.client, target.bucket, files)
 
 
 def write_file(target: Folder, data: bytes) -> int:

@@ -48,7 +48,6 @@ from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import (
-    as_csv_bytes,
     iter_not_imported_tables,
     iter_results_tables,
     with_issues,
@@ -361,18 +360,11 @@ def not_imported(plan: StagedPlan | None, status: str, message: str) -> NotImpor
     )
 
 
-def import_results(
-    validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
-) -> dict[str, bytes]:
-    """The results files: each row's action from the plan, or NOT_IMPORTED when there is none or it
-    was ``stopped`` (``not_imported``)."""
-    return dict(as_csv_bytes(iter_import_tables(validated, plan, stopped)))
-
-
 def iter_import_tables(
     validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
 ) -> Iterator[tuple[str, pd.DataFrame]]:
-    """``import_results``' files as tables, one at a time (the row actions are worked out first)."""
+    """The results files as tables, one at a time (the row actions are worked out first): each row's
+    action from the plan, or NOT_IMPORTED when there is none or it was ``stopped`` (``not_imported``)."""
     if plan is None:
         return iter_results_tables(validated, None, NOT_IMPORTED)
     actions = row_actions(plan, _skipped(validated))

@@ -31,9 +31,10 @@ from roster_pipeline.defs.io_manager import LEAVE_OUT
 from roster_pipeline.defs.metadata import sample_changes, table
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.folders import written_locally
 from roster_pipeline.import_run import (
-    import_results,
     import_summary,
+    iter_import_tables,
     load_snapshot,
     load_tenant,
     load_upload_context,
@@ -46,7 +47,7 @@ from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
 from roster_pipeline.reports.summary import upload_summary
-from roster_pipeline.reports.writer import csv_bytes, write_files
+from roster_pipeline.reports.writer import csv_bytes, write_tables
 from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UploadFiles
@@ -268,9 +269,13 @@ def upload_results(
 ) -> Output[dict]:
     # A plan that was rejected (thresholds, a refused commit) is reported as not imported.
     stopped = not_imported(staged_plan, import_commit.status, import_commit.message)
-    files = import_results(validated_roster, staged_plan, stopped)
-    write_files(run_folder(artefacts.path, context.run.run_id) / "results", files)
-    links = drop_bucket.write_results(raw_upload.tenant, raw_upload.upload_id, files)
+    tables = iter_import_tables(validated_roster, staged_plan, stopped)
+    # Written by Arrow straight to files, then streamed to S3: never held whole as bytes.
+    with written_locally(run_folder(artefacts.path, context.run.run_id) / "results") as folder:
+        written = write_tables(folder, tables)
+        links = drop_bucket.write_results(
+            raw_upload.tenant, raw_upload.upload_id, {path.name: path for path in written}
+        )
     summary = import_summary(validated_roster, stopped)
     return Output(
         {"status": import_commit.status, "results": links},

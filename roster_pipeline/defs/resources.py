@@ -1,6 +1,8 @@
 """Resources: where uploads come from and results go (S3), the roster database, and where run
 artefacts (plans, results) are kept. Values come from the environment via EnvVar in definitions.py."""
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import Config, ConfigurableResource
@@ -70,8 +72,9 @@ class DropBucket(ConfigurableResource, S3RetrySettings):
             location, limits, s3_client=self.client() if location.startswith("s3://") else None
         )
 
-    def write_results(self, tenant: str, upload_id: str, files: dict[str, bytes]) -> list[str]:
-        """Files into ``<results_prefix>/<tenant>/<upload-id>/`` (names may hold a subfolder)."""
+    def write_results(self, tenant: str, upload_id: str, files: Mapping[str, bytes | Path]) -> list[str]:
+        """Files (bytes, or local files streamed) into ``<results_prefix>/<tenant>/<upload-id>/``
+        (names may hold a subfolder)."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
         objects = {
             prefix + name: (data, "text/csv" if name.endswith(".csv") else "application/octet-stream")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -87,15 +87,6 @@ def write_tables(folder: Path, tables: Iterable[tuple[str, pd.DataFrame]]) -> li
     written = []
     for name, frame in tables:
         pacsv.write_csv(_csv_table(frame), str(folder / name), CSV_OPTIONS)
-        written.append(folder / name)
-    return written
-
-
-def write_files(folder: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items() if isinstance(files, Mapping) else files:
-        (folder / name).write_bytes(data)
         written.append(folder / name)
     return written
 

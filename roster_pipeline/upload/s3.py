@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 from roster_pipeline.upload.errors import UploadUnreadable
@@ -243,25 +244,33 @@ def put_object_bytes(
     client: Any,
     bucket: str,
     key: str,
-    data: bytes,
+    data: bytes | Path,
     content_type: str | None = None,
     retry: S3Retry | None = None,
 ) -> None:
-    """Write one object, retried like a read (a repeated PUT of the same bytes is harmless)."""
+    """Write one object from bytes or from a local file (streamed, never held whole: a million
+    students' results are gigabytes), retried like a read (a repeated PUT of the same bytes is
+    harmless; a file is read again from its start)."""
     typed = {"ContentType": content_type} if content_type else {}
-    with_retries(
-        f"writing s3://{bucket}/{key}",
-        lambda: client.put_object(Bucket=bucket, Key=key, Body=data, **typed),
-        retry or retry_policy(client),
-    )
+
+    def put() -> Any:
+        if isinstance(data, Path):
+            with data.open("rb") as body:
+                return client.put_object(Bucket=bucket, Key=key, Body=body, **typed)
+        return client.put_object(Bucket=bucket, Key=key, Body=data, **typed)
+
+    with_retries(f"writing s3://{bucket}/{key}", put, retry or retry_policy(client))
 
 
 def put_objects(
-    client: Any, bucket: str, objects: dict[str, tuple[bytes, str]], retry: S3Retry | None = None
+    client: Any,
+    bucket: str,
+    objects: dict[str, tuple[bytes | Path, str | None]],
+    retry: S3Retry | None = None,
 ) -> None:
-    """Write ``{key: (data, content type)}``, a few at a time (each PUT waits mostly on the network),
-    the last one after all the others: a saved plan's summary comes last, so a folder without it
-    holds no whole plan."""
+    """Write ``{key: (bytes or a local file, content type)}``, a few at a time (each PUT waits
+    mostly on the network), the last one after all the others: a saved plan's summary comes last,
+    so a folder without it holds no whole plan."""
     if not objects:
         return
     *first, last = objects.items()

@@ -19,6 +19,7 @@ from roster_pipeline.intermediates import load_value
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.plan import storage
 from roster_pipeline.plan.storage import load_plan
+from roster_pipeline.reports import writer
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.roster.fixtures import load_fixture_file
 from roster_pipeline.roster.migrate import upgrade
@@ -115,6 +116,26 @@ def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s
     row = queue["queue"].records[0].data
     assert (row["student_key"], row["existing_classes"], row["classes"]) == ("0001004", "1", "1")
     assert s3_client.head_object(Bucket=bucket, Key=f"results/{TENANT}/u1/merge_candidates.csv")
+
+
+def test_the_results_are_written_as_files_and_sent_to_s3_as_the_cli_writes_them(
+    setup, s3_client, bucket, tmp_path: Path, monkeypatch
+) -> None:
+    """Arrow writes each results file straight to the run's folder and S3 gets those files: no
+    results file is built whole in memory (at a million students they are gigabytes)."""
+    built: list[int] = []
+    original = writer.csv_bytes
+    monkeypatch.setattr(writer, "csv_bytes", lambda *a, **k: built.append(1) or original(*a, **k))
+    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    assert result.success and built == []
+
+    local = tmp_path / "data" / "runs" / result.run_id / "results"
+    names = sorted(path.name for path in local.iterdir())
+    assert {"users_results.csv", "enrollments_results.csv", "errors.csv", "summary.csv"} <= set(names)
+    cli = import_upload(setup[0], SAMPLE_UPLOAD, tmp_path / "cli")
+    for name in names:
+        in_s3 = s3_client.get_object(Bucket=bucket, Key=f"results/{TENANT}/u1/{name}")["Body"].read()
+        assert in_s3 == (local / name).read_bytes() == (cli.run_folder / "results" / name).read_bytes(), name
 
 
 def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_path: Path) -> None:
