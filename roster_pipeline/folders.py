@@ -178,7 +178,9 @@ def written_locally(target: Folder) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="roster-files-") as scratch:
         yield Path(scratch)
-        files = {(target / path.name).key: (path, None) for path in sorted(Path(scratch).iterdir())}
+        # In the order they were written, so the last one (a summary) is also put last.
+        written = sorted(Path(scratch).iterdir(), key=lambda path: (path.stat().st_mtime_ns, path.name))
+        files = {(target / path.name).key: (path, None) for path in written}
         put_objects(target.client, target.bucket, files)
 
 

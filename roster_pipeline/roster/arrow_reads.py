@@ -25,9 +25,10 @@ APPLICATION_NAME = "roster_pipeline snapshot"
 
 @contextmanager
 def reads_in_same_snapshot(connection: Connection) -> Iterator[ArrowQuery]:
-    """Yields ``query(sql) -> pa.Table``, run where ``connection`` (PostgreSQL, in a REPEATABLE READ
-    or SERIALIZABLE transaction) would run it, seeing what that transaction sees. The driver's
-    errors are raised as SQLAlchemy's, as the caller's own queries would raise them."""
+    """Yields ``query(sql) -> pa.Table``, run on the server ``connection`` reached, in the snapshot
+    of its transaction: for a read-only REPEATABLE READ or SERIALIZABLE transaction, exactly the
+    state its own queries see (not its own writes, if it made any). The driver's errors are raised
+    as SQLAlchemy's classes for them (OperationalError, ProgrammingError, ...)."""
     snapshot_id = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
     with _as_sqlalchemy_error(None):
         reader = adbc.connect(_conninfo(connection), autocommit=True)
@@ -52,14 +53,14 @@ def _as_sqlalchemy_error(statement: str | None) -> Iterator[None]:
     try:
         yield
     except adbc.Error as error:
-        raise DBAPIError(statement, None, error) from error
+        raise DBAPIError.instance(statement, None, error, adbc.Error) from error
 
 
 def _conninfo(connection: Connection) -> str:
     """The caller's connection parameters as libpq takes them: its DSN (database, user, options such
-    as a search_path; never the password), pointed at the very server and port it reached (the
-    snapshot is that server's; a host list or a default socket folder could lead elsewhere), the
-    password added back when it has one."""
+    as a search_path; never the password), with the host, port and address it actually reached
+    (psycopg's libpq found a URL without a host in /var/run/postgresql where ADBC's looks in /tmp),
+    the password added back when it has one."""
     info = connection.connection.driver_connection.info
     parameters = conninfo_to_dict(info.dsn)
     parameters.pop("hostaddr", None)

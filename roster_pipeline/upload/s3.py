@@ -16,7 +16,7 @@ import random
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -265,7 +265,7 @@ def put_object_bytes(
 def put_objects(
     client: Any,
     bucket: str,
-    objects: dict[str, tuple[bytes | Path, str | None]],
+    objects: Mapping[str, tuple[bytes | Path, str | None]],
     retry: S3Retry | None = None,
 ) -> None:
     """Write ``{key: (bytes or a local file, content type)}``, a few at a time (each PUT waits
