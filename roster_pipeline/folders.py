@@ -18,7 +18,7 @@ import functools
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -214,10 +214,11 @@ def parquet_bytes(frame: pd.DataFrame, index: bool | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def read_frame(source: Folder) -> pd.DataFrame:
+def read_frame(source: Folder, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A Parquet file as a frame: every column, or only ``columns`` (the others are not decoded)."""
     if isinstance(source, Path):
-        return pd.read_parquet(source)
-    return pd.read_parquet(io.BytesIO(source.read_bytes()))
+        return pd.read_parquet(source, columns=columns)
+    return pd.read_parquet(io.BytesIO(source.read_bytes()), columns=columns)
 
 
 def _contents(listing: dict) -> list[dict]:

@@ -21,7 +21,7 @@ import dataclasses
 import importlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -50,11 +50,17 @@ def save_value(value: Any, folder: Folder) -> int:
     return writer.size + len(data)
 
 
-def load_value(folder: Folder, as_type: type | None = None, leave_out: Iterable[str] = ()) -> Any:
+def load_value(
+    folder: Folder,
+    as_type: type | None = None,
+    leave_out: Iterable[str] = (),
+    plan_columns: Sequence[str] | None = None,
+) -> Any:
     """The value saved in ``folder``; when it is a dataclass derived from the dataclass ``as_type``,
     an ``as_type`` made of that part of it alone. ``leave_out`` names fields not to read, as
     ``module:Class.field``: they load as None (the results need the rows as written, not the
-    normalised frames, and matching the other way round)."""
+    normalised frames, and matching the other way round). ``plan_columns``: a stored plan's entity
+    frames hold only these columns."""
     document = json.loads((folder / DOCUMENT).read_bytes())
     if document.get("format") != FORMAT:
         raise ValueError(f"{folder}: stored in format {document.get('format')!r}, this code reads {FORMAT}")
@@ -67,6 +73,8 @@ def load_value(folder: Folder, as_type: type | None = None, leave_out: Iterable[
             "type": _type_name(as_type),
             "fields": {name: node["fields"][name] for name in _names(as_type)},
         }
+    if plan_columns is not None and isinstance(node, dict) and node.get(TAG) == "plan":
+        return load_plan(folder / node["part"], plan_columns)
     return _decode(node, folder, frozenset(leave_out))
 
 

@@ -13,7 +13,13 @@ import pytest
 from dagster import AssetKey, DagsterInstance, build_input_context
 from sqlalchemy import Engine
 
-from roster_pipeline.defs.import_assets import ImportDecision, RawUpload, UploadRef, merge_review_queue
+from roster_pipeline.defs.import_assets import (
+    ImportDecision,
+    RawUpload,
+    UploadRef,
+    merge_review_queue,
+    upload_results,
+)
 from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.folders import Folder, S3Folder, open_folder
@@ -21,6 +27,7 @@ from roster_pipeline.import_run import load_snapshot, validate_for_roster
 from roster_pipeline.intermediates import field_path, load_value, save_value
 from roster_pipeline.matching.roster_matches import match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, plan_from_matches
+from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.validate import ValidatedFile
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
@@ -174,3 +181,32 @@ def test_a_field_left_out_is_not_read_and_loads_as_none(demo_roster: Engine, tmp
     assert_same(validated.issues, loaded.issues)
     with pytest.raises(FileNotFoundError):
         load_value(folder)
+
+
+def test_the_results_step_loads_only_the_plan_columns_its_row_actions_read(
+    demo_roster: Engine, tmp_path: Path
+) -> None:
+    """upload_results' ``staged_plan`` input reads three columns of each entity (10 to 31 stored),
+    and the row actions the results show are those of the whole plan."""
+    plan = sample_values(demo_roster)["staged_plan"]
+    manager = RosterIOManager(location=str(tmp_path / "io"))
+    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(tenants.name, [TENANT])
+    declared = upload_results.op.ins["staged_plan"]
+    context = build_input_context(
+        instance=instance,
+        asset_key=AssetKey("staged_plan"),
+        partition_key=TENANT,
+        asset_partitions_def=tenants,
+        dagster_type=declared.dagster_type,
+        definition_metadata=declared.metadata,
+    )
+    loaded = manager.load_input(context)
+    assert {name: list(frame.columns) for name, frame in loaded.entities.items()} == {
+        name: ["file", "line", "action"] for name in plan.entities
+    }
+    assert_same(plan.thresholds, loaded.thresholds)
+    assert_same(plan.merge_candidates, loaded.merge_candidates)
+    assert plan.entities["students"]["action"].eq("CREATED").any()
+    assert_same(row_actions(plan), row_actions(loaded))

@@ -27,7 +27,7 @@ from dagster import (
     asset,
 )
 
-from roster_pipeline.defs.io_manager import LEAVE_OUT
+from roster_pipeline.defs.io_manager import LEAVE_OUT, PLAN_COLUMNS
 from roster_pipeline.defs.metadata import sample_changes, table
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
@@ -46,8 +46,9 @@ from roster_pipeline.intermediates import field_path
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
+from roster_pipeline.reports.actions import PLAN_COLUMNS_READ
 from roster_pipeline.reports.summary import upload_summary
-from roster_pipeline.reports.writer import csv_bytes, write_tables
+from roster_pipeline.reports.writer import csv_bytes, write_each_table
 from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UploadFiles
@@ -256,7 +257,11 @@ def import_commit(
     partitions_def=tenants,
     group_name=GROUP,
     description="Per-file results (every row: result, action, message), written next to the upload in S3.",
-    ins={"validated_roster": WITHOUT_NORMALISED_FRAMES},
+    ins={
+        "validated_roster": WITHOUT_NORMALISED_FRAMES,
+        # Each row's action: three columns of the plan's entities, not all of them (10 to 31).
+        "staged_plan": AssetIn(metadata={PLAN_COLUMNS: PLAN_COLUMNS_READ}),
+    },
 )
 def upload_results(
     context: AssetExecutionContext,
@@ -270,12 +275,11 @@ def upload_results(
     # A plan that was rejected (thresholds, a refused commit) is reported as not imported.
     stopped = not_imported(staged_plan, import_commit.status, import_commit.message)
     tables = iter_import_tables(validated_roster, staged_plan, stopped)
-    # Written by Arrow straight to files, then streamed to S3: never held whole as bytes.
+    # Written by Arrow straight to files, each streamed to S3 while the next is written: never held
+    # whole as bytes.
     with written_locally(run_folder(artefacts.path, context.run.run_id) / "results") as folder:
-        written = write_tables(folder, tables)
-        links = drop_bucket.write_results(
-            raw_upload.tenant, raw_upload.upload_id, {path.name: path for path in written}
-        )
+        written = ((path.name, path) for path in write_each_table(folder, tables))
+        links = drop_bucket.write_results(raw_upload.tenant, raw_upload.upload_id, written)
     summary = import_summary(validated_roster, stopped)
     return Output(
         {"status": import_commit.status, "results": links},

@@ -1,7 +1,7 @@
 """Resources: where uploads come from and results go (S3), the roster database, and where run
 artefacts (plans, results) are kept. Values come from the environment via EnvVar in definitions.py."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import UploadFiles
-from roster_pipeline.upload.s3 import S3Retry, make_s3_client, put_objects
+from roster_pipeline.upload.s3 import S3Retry, StoredObject, make_s3_client, put_objects
 from roster_pipeline.upload.sources import read_upload
 
 
@@ -72,16 +72,25 @@ class DropBucket(ConfigurableResource, S3RetrySettings):
             location, limits, s3_client=self.client() if location.startswith("s3://") else None
         )
 
-    def write_results(self, tenant: str, upload_id: str, files: Mapping[str, bytes | Path]) -> list[str]:
+    def write_results(
+        self,
+        tenant: str,
+        upload_id: str,
+        files: Mapping[str, bytes | Path] | Iterable[tuple[str, bytes | Path]],
+    ) -> list[str]:
         """Files (bytes, or local files streamed) into ``<results_prefix>/<tenant>/<upload-id>/``
-        (names may hold a subfolder)."""
+        (names may hold a subfolder); (name, file) pairs are each put as soon as they come."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
-        objects = {
-            prefix + name: (data, "text/csv" if name.endswith(".csv") else "application/octet-stream")
-            for name, data in files.items()
-        }
-        put_objects(self.client(), self.bucket, objects)
-        return [f"s3://{self.bucket}/{prefix}{name}" for name in files]
+        names: list[str] = []
+
+        def objects() -> Iterator[tuple[str, StoredObject]]:
+            for name, data in files.items() if isinstance(files, Mapping) else files:
+                names.append(name)
+                kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+                yield prefix + name, (data, kind)
+
+        put_objects(self.client(), self.bucket, objects())
+        return [f"s3://{self.bucket}/{prefix}{name}" for name in names]
 
 
 class RosterDatabase(ConfigurableResource):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -105,13 +105,15 @@ def load_plan_candidates(folder: Folder) -> PlanCandidates:
     )
 
 
-def load_plan(folder: Folder) -> StagedPlan:
+def load_plan(folder: Folder, entity_columns: Sequence[str] | None = None) -> StagedPlan:
+    """The saved plan; with ``entity_columns``, its entity frames hold only those columns (the
+    results need three of an entity's 10 to 31: at 100k students 0.09 s to read instead of 0.3-1 s)."""
     summary = json.loads((folder / SUMMARY).read_bytes())
     tables = {name: read_frame(folder / f"{name}.parquet") for name in TABLES}
     return StagedPlan(
         tenant=summary["tenant"],
         fingerprint=summary["fingerprint"],
-        entities={name: read_frame(folder / f"{name}.parquet") for name in ENTITIES},
+        entities={name: read_frame(folder / f"{name}.parquet", entity_columns) for name in ENTITIES},
         covered_schools=summary["covered_schools"],
         created_at=summary["created_at"],
         **tables,

@@ -27,6 +27,8 @@ from roster_pipeline.plan.actions import (
 from roster_pipeline.plan.staged_plan import StagedPlan
 
 ROW_ACTION_COLUMNS = ["file", "line", "action", "detail"]
+# All ``row_actions`` reads of a plan's entity frames (besides its merge candidates).
+PLAN_COLUMNS_READ = ["file", "line", "action"]
 RANK = {action: rank for rank, action in enumerate(PRECEDENCE)}
 ENTITY_WORDS = {
     "classrooms": "classroom",

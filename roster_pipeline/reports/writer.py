@@ -83,12 +83,16 @@ def write_results(
 def write_tables(folder: Path, tables: Iterable[tuple[str, pd.DataFrame]]) -> list[Path]:
     """Named tables as CSV files in a local folder, each written by Arrow straight to its file: a
     million students' enrollments results are about a gigabyte of CSV, never held as bytes here."""
+    return list(write_each_table(folder, tables))
+
+
+def write_each_table(folder: Path, tables: Iterable[tuple[str, pd.DataFrame]]) -> Iterator[Path]:
+    """``write_tables`` a file at a time: each file is yielded once written, for a caller that
+    sends it on while the next is written."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
     for name, frame in tables:
         pacsv.write_csv(_csv_table(frame), str(folder / name), CSV_OPTIONS)
-        written.append(folder / name)
-    return written
+        yield folder / name
 
 
 def summary_json(upload: ValidatedUpload, max_issues: int = 200) -> str:

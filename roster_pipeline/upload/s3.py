@@ -16,7 +16,7 @@ import random
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +28,8 @@ from roster_pipeline.upload.members import Member, UploadFiles, collect_members
 
 T = TypeVar("T")
 PARALLEL_PUTS = 4
+# What one PUT writes: bytes, or a local file streamed, and its content type.
+StoredObject = tuple[bytes | Path, str | None]
 _UNSAFE_IN_KEY = re.compile(r"[\\\x00-\x1f\x7f]")  # backslashes and control characters
 
 # Error codes S3 (and S3-compatible servers) answer with when trying again later may work.
@@ -265,19 +267,23 @@ def put_object_bytes(
 def put_objects(
     client: Any,
     bucket: str,
-    objects: Mapping[str, tuple[bytes | Path, str | None]],
+    objects: Mapping[str, StoredObject] | Iterable[tuple[str, StoredObject]],
     retry: S3Retry | None = None,
 ) -> None:
     """Write ``{key: (bytes or a local file, content type)}``, a few at a time (each PUT waits
     mostly on the network), the last one after all the others: a saved plan's summary comes last,
-    so a folder without it holds no whole plan."""
-    if not objects:
+    so a folder without it holds no whole plan. Given (key, object) pairs as they are made, each is
+    put while the next is being made (results files uploaded while the next one is written)."""
+    pairs = iter(objects.items() if isinstance(objects, Mapping) else objects)
+    last = next(pairs, None)
+    if last is None:
         return
-    *first, last = objects.items()
     with ThreadPoolExecutor(max_workers=PARALLEL_PUTS, thread_name_prefix="s3-put") as pool:
-        for done in [
-            pool.submit(put_object_bytes, client, bucket, key, *value, retry) for key, value in first
-        ]:
+        puts = []
+        for pair in pairs:
+            puts.append(pool.submit(put_object_bytes, client, bucket, last[0], *last[1], retry))
+            last = pair
+        for done in puts:
             done.result()
     put_object_bytes(client, bucket, last[0], *last[1], retry)
 

@@ -168,3 +168,27 @@ def test_objects_are_written_whole_and_the_last_after_all_the_others(s3_client, 
         assert (stored["Body"].read(), stored["ContentType"]) == (data, kind)
     others_done = max(at for key, at in recording.finished.items() if not key.endswith("summary.json"))
     assert recording.started["results/plan/summary.json"] >= others_done
+
+
+def test_objects_made_one_after_another_are_put_while_the_next_is_made(s3_client, bucket: str):
+    """Results files are uploaded while the next one is written: given (key, object) pairs as they
+    are made, the first is in S3 before the third is made, and the summary is still put last."""
+    recording = RecordingClient(s3_client)
+    names = ["users_results.csv", "classes_results.csv", "enrollments_results.csv", "summary.csv"]
+
+    def made_one_by_one():
+        for index, name in enumerate(names):
+            if index == 2:
+                deadline = time.monotonic() + 30
+                while "results/users_results.csv" not in recording.finished and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert "results/users_results.csv" in recording.finished, "nothing was put while writing"
+            yield f"results/{name}", (name.encode() * 10_000, "text/csv")
+
+    put_objects(recording, bucket, made_one_by_one(), S3Retry())
+
+    for name in names:
+        stored = s3_client.get_object(Bucket=bucket, Key=f"results/{name}")["Body"].read()
+        assert stored == name.encode() * 10_000
+    others_done = max(at for key, at in recording.finished.items() if not key.endswith("summary.csv"))
+    assert recording.started["results/summary.csv"] >= others_done
