@@ -194,6 +194,10 @@ def run_import(
         del files
         snapshot = reading.snapshot()
     plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
+    suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
+    # Let go of the normalised frames before the plan is saved and the results written: they need
+    # the rows as written alone, and at a million students the frames are a GB of the peak.
+    validated = validated.without_frames()
     # The results say what the plan does to each row, whatever becomes of the run: they are written
     # while the plan is saved (Parquet, mostly without the GIL). Not for the largest plans: both at
     # once are what a million-student district's memory cannot hold. The run's record points at its
@@ -209,7 +213,6 @@ def run_import(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan") as pool:
         saving = pool.submit(save_plan, plan, folder / "plan") if alongside else None
         tables = iter_import_tables(validated, plan, stopped)
-        suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
         if len(suggestions):
             tables = chain(tables, [("classroom_suggestions.csv", suggestions)])
         written = write_tables(pending, tables)

@@ -7,7 +7,7 @@ standard column names and normalised values (for matching), plus one issues tabl
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import pandas as pd
@@ -73,6 +73,12 @@ class ValidatedUpload:
 
     def file_issues(self, name: str) -> pd.DataFrame:
         return self.issues[self.issues["file"] == name]
+
+    def without_frames(self) -> ValidatedUpload:
+        """The upload without its normalised frames: what the results need once the plan is built
+        (the rows as written, the issues). At a million students the frames are gigabytes."""
+        files = {name: replace(item, frame=None) for name, item in self.files.items()}
+        return replace(self, files=files)
 
 
 def validate_upload(
