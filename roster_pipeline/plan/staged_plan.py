@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from roster_pipeline.frames import STRING
@@ -82,9 +83,9 @@ class StagedPlan(PlanCandidates):
         writers that need not hold a million students' changes at once."""
         for name, plan in self.entities.items():
             spec = ENTITIES[name]
-            plan = plan[plan["action"].isin(CHANGING)]
-            if rows_per_entity is not None:
-                plan = plan.head(rows_per_entity)
+            changing = np.flatnonzero(plan["action"].isin(CHANGING).to_numpy(dtype=bool))
+            # A sample takes its rows before copying any (not 700k enrollments to show twenty).
+            plan = plan.iloc[changing if rows_per_entity is None else changing[:rows_per_entity]]
             if plan.empty:
                 continue
             key = entity_key(plan, spec.keys)
