@@ -160,11 +160,23 @@ def remove_folder(folder: Folder) -> None:
         batch = [{"Key": key} for key in keys[start : start + 1000]]
         with_retries(  # deleting keys that are gone already is no error, so a repeat is harmless
             f"deleting under {folder}",
-            lambda batch=batch: folder.client.delete_objects(
-                Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True}
-            ),
+            lambda batch=batch: _delete_objects(folder, batch),
             retry_policy(folder.client),
         )
+
+
+def _delete_objects(folder: S3Folder, batch: list[dict[str, str]]) -> None:
+    """One DeleteObjects request. S3 answers 200 even when some keys were not deleted and names
+    them in ``Errors``: those are raised like a failed request (retried when their code is
+    transient), so a folder is never taken for emptied while old files are still in it."""
+    from botocore.exceptions import ClientError
+
+    response = folder.client.delete_objects(Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True})
+    if errors := response.get("Errors"):
+        first = errors[0]
+        said = f"{first.get('Key')}: {first.get('Message')}"
+        message = f"{len(errors)} of {len(batch)} keys not deleted, the first {said}"
+        raise ClientError({"Error": {"Code": first.get("Code", ""), "Message": message}}, "DeleteObjects")
 
 
 @contextmanager
