@@ -140,7 +140,7 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     parts = [f"Run {outcome.run_id} for {outcome.tenant}: {outcome.message}", ""]
     if outcome.plan is not None:
         parts += ["Changes by entity:", render_table(outcome.plan.counts()), ""]
-        parts += _warnings(outcome.plan)
+        parts += _warnings(outcome.plan, stopped=outcome.status == REJECTED)
     parts += ["Files:", render_table(outcome.summary()), ""]
     issues = outcome.validated.issues
     if len(issues):
@@ -153,8 +153,13 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     return "\n".join(parts)
 
 
-def _warnings(plan: StagedPlan) -> list[str]:
-    lines = [f"WARNING {reason}" for reason in plan.exceeded["reason"]]
+def _warnings(plan: StagedPlan, stopped: bool) -> list[str]:
+    """What the plan's reviewer should look at; a threshold the run went past is a warning only when
+    it was allowed to (``--allow-large-changes``): otherwise it is what stopped the run."""
+    if stopped:
+        lines = [f"STOPPED {reason}" for reason in plan.exceeded["reason"]]
+    else:
+        lines = [f"WARNING {reason} (allowed by --allow-large-changes)" for reason in plan.exceeded["reason"]]
     lines += [f"WARNING possible re-key: {message}" for message in plan.rekeys["message"]]
     if len(plan.merge_candidates):
         lines.append(

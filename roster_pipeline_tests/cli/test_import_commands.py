@@ -86,7 +86,14 @@ def test_a_threshold_rejects_with_exit_1(flags: list[str], tmp_path: Path, capsy
     edit_csv(smaller, "enrollments.csv", lambda rows: rows[rows["classSourcedId"].str.startswith("c-0101")])
     capsys.readouterr()
     assert main(["import", str(smaller), "--tenant", "district-0042", "--commit", *flags]) == 1
-    assert "classrooms: 2 of 4 would be archived or removed (50%)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    reason = "classrooms: 2 of 4 would be archived or removed (50%); the limit is 10%"
+    assert f"\nSTOPPED {reason}\n" in said
+    assert "WARNING" not in said  # what stopped the run is not a warning
+    allowed = ["--commit", "--allow-large-changes"]
+    assert main(["import", str(smaller), "--tenant", "district-0042", *allowed, *flags]) == 0
+    said = capsys.readouterr().out
+    assert f"\nWARNING {reason} (allowed by --allow-large-changes)\n" in said
 
 
 def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
