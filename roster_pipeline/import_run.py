@@ -72,6 +72,7 @@ COMMIT_STARTED = "commit started: nothing is applied unless this run becomes COM
 # Where an import writes its results before its run is recorded; renamed to ``results`` once it is.
 PENDING_RESULTS = "results.pending"
 REJECTED_PREFIX = "rejected: "  # every REJECTED run's message starts so; the reason follows
+THRESHOLD_STOP = "change_threshold_exceeded"  # the code of each threshold that stopped a plan
 
 
 class CommitFailed(RuntimeError):
@@ -87,6 +88,11 @@ class NotImported:
 
     reason: str
     issues: pd.DataFrame
+
+    @property
+    def by_thresholds(self) -> bool:
+        """Whether change thresholds stopped it (not a refused commit)."""
+        return bool((self.issues["code"] == THRESHOLD_STOP).any())
 
 
 @dataclass
@@ -349,7 +355,7 @@ def not_imported(plan: StagedPlan | None, status: str, message: str) -> NotImpor
     if not (len(exceeded) and reason == rejection_reason(exceeded)):
         return NotImported(reason, issues_from([Issue(UPLOAD, "commit_refused", message=reason)]))
     found = [
-        Issue(UPLOAD, "change_threshold_exceeded", value=entity, message=why)
+        Issue(UPLOAD, THRESHOLD_STOP, value=entity, message=why)
         for entity, why in zip(exceeded["entity"], exceeded["reason"], strict=True)
     ]
     # Every row carries the reason: the first threshold in full, the others in errors.csv (all of

@@ -140,7 +140,8 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     parts = [f"Run {outcome.run_id} for {outcome.tenant}: {outcome.message}", ""]
     if outcome.plan is not None:
         parts += ["Changes by entity:", render_table(outcome.plan.counts()), ""]
-        parts += _warnings(outcome.plan, stopped=outcome.status == REJECTED)
+        stopped = outcome.not_imported is not None and outcome.not_imported.by_thresholds
+        parts += _warnings(outcome.plan, stopped_by_thresholds=stopped)
     parts += ["Files:", render_table(outcome.summary()), ""]
     issues = outcome.validated.issues
     if len(issues):
@@ -153,10 +154,10 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     return "\n".join(parts)
 
 
-def _warnings(plan: StagedPlan, stopped: bool) -> list[str]:
-    """What the plan's reviewer should look at; a threshold the run went past is a warning only when
-    it was allowed to (``--allow-large-changes``): otherwise it is what stopped the run."""
-    if stopped:
+def _warnings(plan: StagedPlan, stopped_by_thresholds: bool) -> list[str]:
+    """What the plan's reviewer should look at; a threshold the plan goes past is what stopped the
+    run, or a warning when the run was allowed past it (``--allow-large-changes``)."""
+    if stopped_by_thresholds:
         lines = [f"STOPPED {reason}" for reason in plan.exceeded["reason"]]
     else:
         lines = [f"WARNING {reason} (allowed by --allow-large-changes)" for reason in plan.exceeded["reason"]]

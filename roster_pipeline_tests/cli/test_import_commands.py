@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from roster_pipeline.apply import commit
 from roster_pipeline.cli.main import main
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
@@ -75,7 +76,7 @@ def test_json_output_and_rejections(flags: list[str], tmp_path: Path, capsys) ->
     assert "rejected: the upload has errors" in capsys.readouterr().out
 
 
-def test_a_threshold_rejects_with_exit_1(flags: list[str], tmp_path: Path, capsys) -> None:
+def test_a_threshold_rejects_with_exit_1(flags: list[str], tmp_path: Path, capsys, monkeypatch) -> None:
     main(["db", "seed-demo", *flags])
     main(["import", str(SAMPLE_UPLOAD), "--tenant", "district-0042", "--commit", *flags])
     smaller = tmp_path / "smaller"
@@ -91,9 +92,14 @@ def test_a_threshold_rejects_with_exit_1(flags: list[str], tmp_path: Path, capsy
     assert f"\nSTOPPED {reason}\n" in said
     assert "WARNING" not in said  # what stopped the run is not a warning
     allowed = ["--commit", "--allow-large-changes"]
-    assert main(["import", str(smaller), "--tenant", "district-0042", *allowed, *flags]) == 0
+    with monkeypatch.context() as patched:  # another run commits first: the plan is stale
+        patched.setattr(commit, "current_fingerprint", lambda *_: "the roster moved on")
+        assert main(["import", str(smaller), "--tenant", "district-0042", *allowed, *flags]) == 1
     said = capsys.readouterr().out
+    assert "rejected: stale plan" in said and "STOPPED" not in said  # the threshold did not stop it
     assert f"\nWARNING {reason} (allowed by --allow-large-changes)\n" in said
+    assert main(["import", str(smaller), "--tenant", "district-0042", *allowed, *flags]) == 0
+    assert f"\nWARNING {reason} (allowed by --allow-large-changes)\n" in capsys.readouterr().out
 
 
 def test_what_cannot_run_exits_2(flags: list[str], capsys) -> None:
