@@ -48,7 +48,7 @@ from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_fr
 from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
 from roster_pipeline.reports.actions import PLAN_COLUMNS_READ
 from roster_pipeline.reports.summary import upload_summary
-from roster_pipeline.reports.writer import csv_bytes, write_each_table
+from roster_pipeline.reports.writer import RESULTS_SUMMARY, csv_bytes, write_each_table
 from roster_pipeline.upload.drop_folder import check_upload_location
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.members import UploadFiles
@@ -275,11 +275,13 @@ def upload_results(
     # A plan that was rejected (thresholds, a refused commit) is reported as not imported.
     stopped = not_imported(staged_plan, import_commit.status, import_commit.message)
     tables = iter_import_tables(validated_roster, staged_plan, stopped)
-    # Written by Arrow straight to files, each streamed to S3 while the next is written: never held
-    # whole as bytes.
+    # Written by Arrow straight to files, each streamed to S3 while the next is written (the summary
+    # last): never held whole as bytes.
     with written_locally(run_folder(artefacts.path, context.run.run_id) / "results") as folder:
         written = ((path.name, path) for path in write_each_table(folder, tables))
-        links = drop_bucket.write_results(raw_upload.tenant, raw_upload.upload_id, written)
+        links = drop_bucket.write_results(
+            raw_upload.tenant, raw_upload.upload_id, written, last=RESULTS_SUMMARY
+        )
     summary = import_summary(validated_roster, stopped)
     return Output(
         {"status": import_commit.status, "results": links},

@@ -77,9 +77,11 @@ class DropBucket(ConfigurableResource, S3RetrySettings):
         tenant: str,
         upload_id: str,
         files: Mapping[str, bytes | Path] | Iterable[tuple[str, bytes | Path]],
+        last: str | None = None,
     ) -> list[str]:
         """Files (bytes, or local files streamed) into ``<results_prefix>/<tenant>/<upload-id>/``
-        (names may hold a subfolder); (name, file) pairs are each put as soon as they come."""
+        (names may hold a subfolder), the one named ``last`` (by default the last given) after all
+        the others; (name, file) pairs are each put as they come (``put_objects``)."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
         names: list[str] = []
 
@@ -89,7 +91,7 @@ class DropBucket(ConfigurableResource, S3RetrySettings):
                 kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
                 yield prefix + name, (data, kind)
 
-        put_objects(self.client(), self.bucket, objects())
+        put_objects(self.client(), self.bucket, objects(), last_key=None if last is None else prefix + last)
         return [f"s3://{self.bucket}/{prefix}{name}" for name in names]
 
 

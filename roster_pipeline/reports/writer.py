@@ -23,6 +23,9 @@ from roster_pipeline.validation.validate import ValidatedUpload
 
 CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 
+# The last results file written: a set of results without it is not whole.
+RESULTS_SUMMARY = "summary.csv"
+
 
 def results_files(
     upload: ValidatedUpload, actions: pd.DataFrame | None = None, no_plan_action: str = ""
@@ -45,7 +48,7 @@ def iter_results_tables(
         stem = name.removesuffix(".csv")
         yield f"{stem}_results.csv", file_results(upload, name, actions, no_plan_action, no_plan_detail)
     yield "errors.csv", errors_only(upload)
-    yield "summary.csv", upload_summary(upload)
+    yield RESULTS_SUMMARY, upload_summary(upload)
 
 
 def iter_not_imported_tables(

@@ -17,7 +17,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -269,23 +269,36 @@ def put_objects(
     bucket: str,
     objects: Mapping[str, StoredObject] | Iterable[tuple[str, StoredObject]],
     retry: S3Retry | None = None,
+    last_key: str | None = None,
 ) -> None:
     """Write ``{key: (bytes or a local file, content type)}``, a few at a time (each PUT waits
-    mostly on the network), the last one after all the others: a saved plan's summary comes last,
-    so a folder without it holds no whole plan. Given (key, object) pairs as they are made, each is
-    put while the next is being made (results files uploaded while the next one is written)."""
-    pairs = iter(objects.items() if isinstance(objects, Mapping) else objects)
-    last = next(pairs, None)
-    if last is None:
-        return
+    mostly on the network), the object under ``last_key`` (by default the last one given) after all
+    the others: a saved plan's or a run's results' summary comes last, so a folder without it holds
+    no whole set. Given (key, object) pairs as they are made (results files as they are written),
+    each is put as soon as it comes, or, without ``last_key``, once the next one has come. A PUT
+    that fails stops the writing at the next pair."""
+    pairs = objects.items() if isinstance(objects, Mapping) else objects
+    held: tuple[str, StoredObject] | None = None
     with ThreadPoolExecutor(max_workers=PARALLEL_PUTS, thread_name_prefix="s3-put") as pool:
-        puts = []
+        puts: list[Future] = []
+
+        def put(pair: tuple[str, StoredObject]) -> None:
+            for done in puts:
+                if done.done():
+                    done.result()  # a failed PUT is raised now, not after every file is made
+            puts.append(pool.submit(put_object_bytes, client, bucket, pair[0], *pair[1], retry))
+
         for pair in pairs:
-            puts.append(pool.submit(put_object_bytes, client, bucket, last[0], *last[1], retry))
-            last = pair
+            if last_key is not None and pair[0] != last_key:
+                put(pair)
+                continue
+            if held is not None:
+                put(held)
+            held = pair
         for done in puts:
             done.result()
-    put_object_bytes(client, bucket, last[0], *last[1], retry)
+    if held is not None:
+        put_object_bytes(client, bucket, held[0], *held[1], retry)
 
 
 def read_s3_upload(

@@ -11,7 +11,7 @@ import pytest
 
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.limits import UploadLimits
-from roster_pipeline.upload.s3 import S3Retry, put_objects
+from roster_pipeline.upload.s3 import S3RequestFailed, S3Retry, put_objects
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
 
@@ -170,25 +170,68 @@ def test_objects_are_written_whole_and_the_last_after_all_the_others(s3_client, 
     assert recording.started["results/plan/summary.json"] >= others_done
 
 
-def test_objects_made_one_after_another_are_put_while_the_next_is_made(s3_client, bucket: str):
-    """Results files are uploaded while the next one is written: given (key, object) pairs as they
-    are made, the first is in S3 before the third is made, and the summary is still put last."""
-    recording = RecordingClient(s3_client)
-    names = ["users_results.csv", "classes_results.csv", "enrollments_results.csv", "summary.csv"]
+def wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
 
-    def made_one_by_one():
-        for index, name in enumerate(names):
-            if index == 2:
-                deadline = time.monotonic() + 30
-                while "results/users_results.csv" not in recording.finished and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                assert "results/users_results.csv" in recording.finished, "nothing was put while writing"
+
+RESULTS = ["users_results.csv", "classes_results.csv", "enrollments_results.csv", "summary.csv"]
+
+
+@pytest.mark.parametrize("last_key", ["results/summary.csv", None])
+def test_objects_made_one_after_another_are_put_as_they_come_and_the_last_after_all(
+    s3_client, bucket: str, last_key: str | None
+) -> None:
+    """Results files are uploaded while the next ones are written: each as soon as it is made when
+    the caller names the one that goes last, else once the next one is made (the last is only known
+    at the end). The summary is put after all the others either way."""
+    recording = RecordingClient(s3_client)
+    waits_for = 1 if last_key else 2  # how many files are made before the first is in S3
+
+    def made_one_by_one():  # type: ignore[no-untyped-def]
+        for index, name in enumerate(RESULTS):
+            if index == waits_for:
+                put = wait_for(lambda: "results/users_results.csv" in recording.finished)
+                assert put, "nothing was put while writing"
             yield f"results/{name}", (name.encode() * 10_000, "text/csv")
 
-    put_objects(recording, bucket, made_one_by_one(), S3Retry())
+    put_objects(recording, bucket, made_one_by_one(), S3Retry(), last_key=last_key)
 
-    for name in names:
+    for name in RESULTS:
         stored = s3_client.get_object(Bucket=bucket, Key=f"results/{name}")["Body"].read()
         assert stored == name.encode() * 10_000
     others_done = max(at for key, at in recording.finished.items() if not key.endswith("summary.csv"))
     assert recording.started["results/summary.csv"] >= others_done
+
+
+class RefusingPuts:
+    """A client whose every PUT is refused (access denied), noting when the first was."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def put_object(self, **request):  # type: ignore[no-untyped-def]
+        from botocore.exceptions import ClientError
+
+        self.refused += 1
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject")
+
+
+def test_a_put_that_fails_stops_the_writing_of_the_files_after_it() -> None:
+    """A refused PUT is raised while the results are still being written, not after every file of
+    a million students' results has been made."""
+    client, made = RefusingPuts(), []
+
+    def made_one_by_one():  # type: ignore[no-untyped-def]
+        for index, name in enumerate(RESULTS):
+            if index == 2:  # the first PUT has been refused by now
+                assert wait_for(lambda: client.refused > 0)
+                time.sleep(0.2)
+            made.append(name)
+            yield f"results/{name}", (b"x", "text/csv")
+
+    with pytest.raises(S3RequestFailed, match=r"users_results\.csv"):
+        put_objects(client, "bucket", made_one_by_one(), S3Retry(), last_key="results/summary.csv")
+    assert "summary.csv" not in made
