@@ -41,7 +41,7 @@ from roster_pipeline.matching.schools import SchoolMatcher
 from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
-from roster_pipeline.plan.staged_plan import StagedPlan, build_plan
+from roster_pipeline.plan.staged_plan import PlanActions, StagedPlan, build_plan
 from roster_pipeline.plan.storage import SUMMARY, load_plan, load_plan_candidates, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
@@ -342,7 +342,7 @@ def staged_decision(plan: StagedPlan, allow_large_changes: bool) -> tuple[str, s
     return DRY_RUN, "dry run: not applied"
 
 
-def not_imported(plan: StagedPlan | None, status: str, message: str) -> NotImported | None:
+def not_imported(plan: PlanActions | None, status: str, message: str) -> NotImported | None:
     """Why a run's results must say NOT_IMPORTED although it has a plan: it was REJECTED, by its
     change thresholds or by a refused commit (a stale plan). None for a dry run (its results show
     the plan's actions, for review), a commit (they happened) and an upload with errors (no plan:
@@ -370,7 +370,7 @@ def not_imported(plan: StagedPlan | None, status: str, message: str) -> NotImpor
 
 
 def iter_import_tables(
-    validated: ValidatedUpload, plan: StagedPlan | None, stopped: NotImported | None = None
+    validated: ValidatedUpload, plan: PlanActions | None, stopped: NotImported | None = None
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """The results files as tables, one at a time (the row actions are worked out first): each row's
     action from the plan, or NOT_IMPORTED when there is none or it was ``stopped`` (``not_imported``)."""

@@ -12,7 +12,8 @@ defines them); only this package's classes are rebuilt, and anything this module
 write is refused with a ``TypeError`` rather than pickled. ``load_value(folder, as_type=Base)`` of a
 stored dataclass whose class derives from the dataclass ``Base`` reads only ``Base``'s fields (a step
 that needs only the upload's address does not download its files); ``as_type=PlanCandidates`` of a
-stored plan reads only its summary and merge candidates.
+stored plan reads only its summary and merge candidates, ``as_type=PlanActions`` only what the
+results need of it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import dataclasses
 import importlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -29,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from roster_pipeline.folders import Folder, read_frame, remove_folder, write_file, write_frame
-from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan
-from roster_pipeline.plan.storage import load_plan, load_plan_candidates, save_plan
+from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, StagedPlan
+from roster_pipeline.plan.storage import load_plan, load_plan_actions, load_plan_candidates, save_plan
 
 DOCUMENT = "value.json"
 FORMAT = 1
@@ -38,6 +39,8 @@ PACKAGE = "roster_pipeline."
 # A list or set of more strings than this goes to a Parquet file of its own (sets of SIS IDs).
 LONG_STRINGS = 256
 TAG = "$"
+# The parts of a stored plan a step can load alone, by the class it asks for.
+PLAN_PARTS = {PlanCandidates: load_plan_candidates, PlanActions: load_plan_actions}
 
 
 def save_value(value: Any, folder: Folder) -> int:
@@ -50,31 +53,23 @@ def save_value(value: Any, folder: Folder) -> int:
     return writer.size + len(data)
 
 
-def load_value(
-    folder: Folder,
-    as_type: type | None = None,
-    leave_out: Iterable[str] = (),
-    plan_columns: Sequence[str] | None = None,
-) -> Any:
+def load_value(folder: Folder, as_type: type | None = None, leave_out: Iterable[str] = ()) -> Any:
     """The value saved in ``folder``; when it is a dataclass derived from the dataclass ``as_type``,
     an ``as_type`` made of that part of it alone. ``leave_out`` names fields not to read, as
     ``module:Class.field``: they load as None (the results need the rows as written, not the
-    normalised frames, and matching the other way round). ``plan_columns``: a stored plan's entity
-    frames hold only these columns."""
+    normalised frames, and matching the other way round)."""
     document = json.loads((folder / DOCUMENT).read_bytes())
     if document.get("format") != FORMAT:
         raise ValueError(f"{folder}: stored in format {document.get('format')!r}, this code reads {FORMAT}")
     node = document["value"]
-    if as_type is PlanCandidates and isinstance(node, dict) and node.get(TAG) == "plan":
-        return load_plan_candidates(folder / node["part"])
+    if isinstance(node, dict) and node.get(TAG) == "plan" and as_type in PLAN_PARTS:
+        return PLAN_PARTS[as_type](folder / node["part"])
     if _is_base_of(as_type, node):
         node = {
             **node,
             "type": _type_name(as_type),
             "fields": {name: node["fields"][name] for name in _names(as_type)},
         }
-    if plan_columns is not None and isinstance(node, dict) and node.get(TAG) == "plan":
-        return load_plan(folder / node["part"], plan_columns)
     return _decode(node, folder, frozenset(leave_out))
 
 

@@ -26,7 +26,7 @@ from roster_pipeline.folders import Folder, S3Folder, open_folder
 from roster_pipeline.import_run import load_snapshot, validate_for_roster
 from roster_pipeline.intermediates import field_path, load_value, save_value
 from roster_pipeline.matching.roster_matches import match_roster
-from roster_pipeline.plan.staged_plan import PlanCandidates, plan_from_matches
+from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, plan_from_matches
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.validate import ValidatedFile
@@ -183,26 +183,25 @@ def test_a_field_left_out_is_not_read_and_loads_as_none(demo_roster: Engine, tmp
         load_value(folder)
 
 
-def test_the_results_step_loads_only_the_plan_columns_its_row_actions_read(
+def test_the_results_step_loads_only_what_its_row_actions_read_of_the_plan(
     demo_roster: Engine, tmp_path: Path
 ) -> None:
-    """upload_results' ``staged_plan`` input reads three columns of each entity (10 to 31 stored),
-    and the row actions the results show are those of the whole plan."""
+    """upload_results takes ``staged_plan: PlanActions | None``: the IO manager reads three columns
+    of each entity (10 to 31 stored), and the row actions the results show are the whole plan's."""
     plan = sample_values(demo_roster)["staged_plan"]
     manager = RosterIOManager(location=str(tmp_path / "io"))
     save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(tenants.name, [TENANT])
-    declared = upload_results.op.ins["staged_plan"]
     context = build_input_context(
         instance=instance,
         asset_key=AssetKey("staged_plan"),
         partition_key=TENANT,
         asset_partitions_def=tenants,
-        dagster_type=declared.dagster_type,
-        definition_metadata=declared.metadata,
+        dagster_type=upload_results.op.ins["staged_plan"].dagster_type,
     )
     loaded = manager.load_input(context)
+    assert type(loaded) is PlanActions  # not a StagedPlan: it cannot be saved or committed as one
     assert {name: list(frame.columns) for name, frame in loaded.entities.items()} == {
         name: ["file", "line", "action"] for name in plan.entities
     }

@@ -27,7 +27,7 @@ from dagster import (
     asset,
 )
 
-from roster_pipeline.defs.io_manager import LEAVE_OUT, PLAN_COLUMNS
+from roster_pipeline.defs.io_manager import LEAVE_OUT
 from roster_pipeline.defs.metadata import sample_changes, table
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
@@ -44,9 +44,8 @@ from roster_pipeline.import_run import (
 )
 from roster_pipeline.intermediates import field_path
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
-from roster_pipeline.plan.staged_plan import PlanCandidates, StagedPlan, plan_from_matches
+from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, StagedPlan, plan_from_matches
 from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
-from roster_pipeline.reports.actions import PLAN_COLUMNS_READ
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import RESULTS_SUMMARY, csv_bytes, write_each_table
 from roster_pipeline.upload.drop_folder import check_upload_location
@@ -257,17 +256,13 @@ def import_commit(
     partitions_def=tenants,
     group_name=GROUP,
     description="Per-file results (every row: result, action, message), written next to the upload in S3.",
-    ins={
-        "validated_roster": WITHOUT_NORMALISED_FRAMES,
-        # Each row's action: three columns of the plan's entities, not all of them (10 to 31).
-        "staged_plan": AssetIn(metadata={PLAN_COLUMNS: PLAN_COLUMNS_READ}),
-    },
+    ins={"validated_roster": WITHOUT_NORMALISED_FRAMES},
 )
 def upload_results(
     context: AssetExecutionContext,
     raw_upload: UploadRef,
     validated_roster: ValidatedUpload,
-    staged_plan: StagedPlan | None,
+    staged_plan: PlanActions | None,  # each row's action: 3 of each entity's 10 to 31 columns
     import_commit: ImportDecision,
     drop_bucket: DropBucket,
     artefacts: ArtefactStore,

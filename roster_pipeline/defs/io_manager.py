@@ -6,8 +6,7 @@ With an S3 ``location`` no step relies on a disk another step wrote: each can ru
 (``<location>/<asset>/<tenant>/``, the latest materialization, as Dagster's own IO managers do); op
 outputs per run and step. An input typed with a dataclass that the stored value's class derives from
 loads only that part (``raw_upload: UploadRef`` reads the upload's address, not its files), and an
-input whose ``AssetIn`` metadata lists fields under ``LEAVE_OUT`` does not read those, and a plan
-input with ``PLAN_COLUMNS`` reads only those columns of the plan's entities.
+input whose ``AssetIn`` metadata lists fields under ``LEAVE_OUT`` does not read those.
 """
 
 import time
@@ -22,8 +21,6 @@ from roster_pipeline.intermediates import load_value, save_value
 
 # An input's metadata key: the fields (``intermediates.field_path``) its step does not read.
 LEAVE_OUT = "leave_out"
-# An input's metadata key: the only columns of a stored plan's entity frames its step reads.
-PLAN_COLUMNS = "plan_columns"
 
 
 class RosterIOManager(ConfigurableIOManager, S3RetrySettings):
@@ -47,17 +44,11 @@ class RosterIOManager(ConfigurableIOManager, S3RetrySettings):
 
     def load_input(self, context: InputContext) -> Any:
         started = time.perf_counter()
-        declared = context.definition_metadata or {}
-        left_out = list(declared.get(LEAVE_OUT, ()))
-        plan_columns = declared.get(PLAN_COLUMNS)
+        left_out = list((context.definition_metadata or {}).get(LEAVE_OUT, ()))
         wanted = _wanted_class(context.dagster_type.typing_type)
-        value = load_value(self._folder(context), wanted, left_out, plan_columns)
-        loaded: dict[str, Any] = {"load_seconds": round(time.perf_counter() - started, 3)}
-        if left_out:
-            loaded["left_out"] = ", ".join(left_out)
-        if plan_columns:
-            loaded["plan_columns"] = ", ".join(plan_columns)
-        context.add_input_metadata(loaded)
+        value = load_value(self._folder(context), as_type=wanted, leave_out=left_out)
+        loaded = {"load_seconds": round(time.perf_counter() - started, 3)}
+        context.add_input_metadata({**loaded, **({"left_out": ", ".join(left_out)} if left_out else {})})
         return value
 
     def _folder(self, context: InputContext | OutputContext) -> Folder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,16 +35,26 @@ class PlanCandidates:
 
 
 @dataclass
-class StagedPlan(PlanCandidates):
+class PlanActions(PlanCandidates):
+    """What a run's results need of its plan: each entity's rows as ``ACTION_COLUMNS`` (which input
+    row, what becomes of it) and the thresholds (whether it was stopped). A step that writes the
+    results loads only this part of a stored plan: 3 of each entity's 10 to 31 columns."""
+
+    ACTION_COLUMNS: ClassVar[list[str]] = ["file", "line", "action"]
+
     entities: dict[str, pd.DataFrame]
     thresholds: pd.DataFrame
-    rekeys: pd.DataFrame
-    covered_schools: list[int] = field(default_factory=list)
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
     def exceeded(self) -> pd.DataFrame:
         return self.thresholds[self.thresholds["exceeded"]]
+
+
+@dataclass
+class StagedPlan(PlanActions):
+    rekeys: pd.DataFrame
+    covered_schools: list[int] = field(default_factory=list)
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
     def is_empty(self) -> bool:

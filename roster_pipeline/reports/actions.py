@@ -24,11 +24,9 @@ from roster_pipeline.plan.actions import (
     UNCHANGED,
     UPDATED,
 )
-from roster_pipeline.plan.staged_plan import StagedPlan
+from roster_pipeline.plan.staged_plan import PlanActions
 
 ROW_ACTION_COLUMNS = ["file", "line", "action", "detail"]
-# All ``row_actions`` reads of a plan's entity frames (besides its merge candidates).
-PLAN_COLUMNS_READ = ["file", "line", "action"]
 RANK = {action: rank for rank, action in enumerate(PRECEDENCE)}
 ENTITY_WORDS = {
     "classrooms": "classroom",
@@ -55,7 +53,7 @@ WOULD_BE = {
 }
 
 
-def row_actions(plan: StagedPlan, skipped: pd.DataFrame | None = None) -> pd.DataFrame:
+def row_actions(plan: PlanActions, skipped: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per input row the plan names: (file, line, action, detail). Built on integer codes
     (file, action, entity): at a million students the plan names over ten million rows, and text
     columns that long are what memory and sorting cost."""
