@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from roster_pipeline.upload.s3 import (
     S3Retry,
+    delete_objects,
     get_object_bytes,
     list_pages,
     make_s3_client,
@@ -155,28 +156,7 @@ def remove_folder(folder: Folder) -> None:
     if isinstance(folder, Path):
         shutil.rmtree(folder, ignore_errors=True)
         return
-    keys = folder.object_keys()
-    for start in range(0, len(keys), 1000):  # S3 deletes at most 1,000 keys per request
-        batch = [{"Key": key} for key in keys[start : start + 1000]]
-        with_retries(  # deleting keys that are gone already is no error, so a repeat is harmless
-            f"deleting under {folder}",
-            lambda batch=batch: _delete_objects(folder, batch),
-            retry_policy(folder.client),
-        )
-
-
-def _delete_objects(folder: S3Folder, batch: list[dict[str, str]]) -> None:
-    """One DeleteObjects request. S3 answers 200 even when some keys were not deleted and names
-    them in ``Errors``: those are raised like a failed request (retried when their code is
-    transient), so a folder is never taken for emptied while old files are still in it."""
-    from botocore.exceptions import ClientError
-
-    response = folder.client.delete_objects(Bucket=folder.bucket, Delete={"Objects": batch, "Quiet": True})
-    if errors := response.get("Errors"):
-        first = errors[0]
-        said = f"{first.get('Key')}: {first.get('Message')}"
-        message = f"{len(errors)} of {len(batch)} keys not deleted, the first {said}"
-        raise ClientError({"Error": {"Code": first.get("Code", ""), "Message": message}}, "DeleteObjects")
+    delete_objects(folder.client, folder.bucket, folder.object_keys())
 
 
 @contextmanager

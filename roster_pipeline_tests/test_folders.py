@@ -48,11 +48,14 @@ def test_a_key_s3_could_not_delete_for_a_moment_is_deleted_on_a_retry(
     assert stored(s3_client, bucket) == []
 
 
-def test_a_key_s3_refuses_to_delete_fails_the_removal_naming_it(s3_client, bucket: str) -> None:
+def test_a_key_s3_refuses_to_delete_fails_the_removal_naming_it(
+    s3_endpoint: str, s3_client, bucket: str
+) -> None:
     """Before, a 200 answer listing failed keys counted as done: an old value.json stayed beside
     the new value's files, and the folder was taken for emptied."""
     put_run_folder(s3_client, bucket)
-    client = RefusingDeletes(s3_client, "io/step/value.json", "AccessDenied", times=1)
+    # Refused once only: were AccessDenied tried again, the retry would delete it and pass.
+    client = RefusingDeletes(make_s3_client(s3_endpoint), "io/step/value.json", "AccessDenied", times=1)
 
     with pytest.raises(S3RequestFailed, match=r"io/step/value.json: refused") as failed:
         remove_folder(open_folder(f"s3://{bucket}/io/step", s3_client=client))

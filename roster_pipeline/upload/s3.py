@@ -301,6 +301,28 @@ def put_objects(
         put_object_bytes(client, bucket, held[0], *held[1], retry)
 
 
+def delete_objects(client: Any, bucket: str, keys: list[str], retry: S3Retry | None = None) -> None:
+    """Delete the keys, 1,000 per request (S3's limit), each request retried (deleting keys that
+    are gone already is no error, so a repeat is harmless). S3 answers 200 even when it kept some
+    keys of a request and names them in ``Errors``: those fail the request like an error answer
+    (retried when their code is transient), so nothing is taken for deleted that is still there."""
+    from botocore.exceptions import ClientError
+
+    def delete(batch: list[dict[str, str]]) -> None:
+        response = client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        if errors := response.get("Errors"):
+            first = errors[0]
+            said = f"{len(errors)} of {len(batch)} keys not deleted, the first {first.get('Key')}"
+            error = {"Code": first.get("Code", ""), "Message": f"{said}: {first.get('Message')}"}
+            raise ClientError({"Error": error}, "DeleteObjects")
+
+    policy = retry or retry_policy(client)
+    for start in range(0, len(keys), 1000):
+        batch = [{"Key": key} for key in keys[start : start + 1000]]
+        what = f"deleting {len(batch)} keys in s3://{bucket}"
+        with_retries(what, lambda batch=batch: delete(batch), policy)
+
+
 def read_s3_upload(
     location: str, limits: UploadLimits, s3_client: Any | None = None, retry: S3Retry | None = None
 ) -> UploadFiles:
