@@ -101,7 +101,7 @@ class ImportOutcome:
     tenant: str
     status: str  # DRY_RUN, COMMITTED or REJECTED
     message: str
-    validated: ValidatedUpload
+    validated: ValidatedUpload  # its rows as written and issues, without the normalised frames
     plan: StagedPlan | None
     run_folder: Path
     results: list[Path] = field(default_factory=list)
@@ -200,9 +200,10 @@ def run_import(
         del files
         snapshot = reading.snapshot()
     plan = None if validated.has_errors else build_plan(validated, snapshot, thresholds)
+    # Classroom suggestions need the normalised frames, which are let go next: saving the plan and
+    # writing the results need the rows as written alone (a million students' frames cost 0.4 GB of
+    # the peak memory).
     suggestions = classroom_suggestions(snapshot, validated) if plan is not None else pd.DataFrame()
-    # Let go of the normalised frames before the plan is saved and the results written: they need
-    # the rows as written alone, and at a million students the frames are a GB of the peak.
     validated = validated.without_frames()
     # The results say what the plan does to each row, whatever becomes of the run: they are written
     # while the plan is saved (Parquet, mostly without the GIL). Not for the largest plans: both at

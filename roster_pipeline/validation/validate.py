@@ -36,7 +36,8 @@ SECRET_WORDS = ("password", "passwd", "secret")
 @dataclass
 class ValidatedFile:
     """One file of the upload. ``rows`` are the input rows as written (secrets removed), indexed by
-    line; ``frame`` has standard columns and normalised values. Both are None when unreadable.
+    line; ``frame`` has standard columns and normalised values. Both are None when unreadable, and
+    ``frame`` is once an import's plan is built (``ValidatedUpload.without_frames``).
     ``as_written`` maps each standard column of ``frame`` to its header as written in the file."""
 
     name: str
