@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from dagster import AssetKey, DagsterInstance, build_input_context
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, build_input_context
 from sqlalchemy import Engine
 
 from roster_pipeline.defs.import_assets import (
@@ -143,15 +143,8 @@ def test_what_cannot_be_stored_plainly_is_refused_not_pickled(tmp_path: Path) ->
         load_value(tmp_path / "b")
 
 
-def test_the_merge_review_loads_a_plans_candidates_without_its_entities(demo_roster: Engine, tmp_path: Path):
-    """merge_review_queue takes ``staged_plan: PlanCandidates | None``: the IO manager reads only the
-    candidates of the stored plan (its entity frames, 1.4M rows at 100k students, are not read)."""
-    plan = sample_values(demo_roster)["staged_plan"]
-    manager = RosterIOManager(location=str(tmp_path / "io"))
-    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
-    plan_files = (tmp_path / "io").rglob("*.parquet")
-    for part in [path for path in plan_files if path.name != "merge_candidates.parquet"]:
-        part.unlink()  # as if they were too big to fetch: they are not read
+def stored_plan_as_input_of(step: AssetsDefinition, location: Path) -> Any:
+    """The stored ``staged_plan`` as the IO manager hands it to ``step`` (by its input's type)."""
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(tenants.name, [TENANT])
     context = build_input_context(
@@ -159,9 +152,20 @@ def test_the_merge_review_loads_a_plans_candidates_without_its_entities(demo_ros
         asset_key=AssetKey("staged_plan"),
         partition_key=TENANT,
         asset_partitions_def=tenants,
-        dagster_type=merge_review_queue.op.ins["staged_plan"].dagster_type,
+        dagster_type=step.op.ins["staged_plan"].dagster_type,
     )
-    loaded = manager.load_input(context)
+    return RosterIOManager(location=str(location)).load_input(context)
+
+
+def test_the_merge_review_loads_a_plans_candidates_without_its_entities(demo_roster: Engine, tmp_path: Path):
+    """merge_review_queue takes ``staged_plan: PlanCandidates | None``: the IO manager reads only the
+    candidates of the stored plan (its entity frames, 1.4M rows at 100k students, are not read)."""
+    plan = sample_values(demo_roster)["staged_plan"]
+    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
+    plan_files = (tmp_path / "io").rglob("*.parquet")
+    for part in [path for path in plan_files if path.name != "merge_candidates.parquet"]:
+        part.unlink()  # as if they were too big to fetch: they are not read
+    loaded = stored_plan_as_input_of(merge_review_queue, tmp_path / "io")
     assert type(loaded) is PlanCandidates
     assert (loaded.tenant, loaded.fingerprint) == (plan.tenant, plan.fingerprint)
     pd.testing.assert_frame_equal(loaded.merge_candidates, plan.merge_candidates)
@@ -189,18 +193,8 @@ def test_the_results_step_loads_only_what_its_row_actions_read_of_the_plan(
     """upload_results takes ``staged_plan: PlanActions | None``: the IO manager reads three columns
     of each entity (10 to 31 stored), and the row actions the results show are the whole plan's."""
     plan = sample_values(demo_roster)["staged_plan"]
-    manager = RosterIOManager(location=str(tmp_path / "io"))
     save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(tenants.name, [TENANT])
-    context = build_input_context(
-        instance=instance,
-        asset_key=AssetKey("staged_plan"),
-        partition_key=TENANT,
-        asset_partitions_def=tenants,
-        dagster_type=upload_results.op.ins["staged_plan"].dagster_type,
-    )
-    loaded = manager.load_input(context)
+    loaded = stored_plan_as_input_of(upload_results, tmp_path / "io")
     assert type(loaded) is PlanActions  # not a StagedPlan: it cannot be saved or committed as one
     assert {name: list(frame.columns) for name, frame in loaded.entities.items()} == {
         name: ["file", "line", "action"] for name in plan.entities
