@@ -138,6 +138,25 @@ def test_the_results_are_written_as_files_and_sent_to_s3_as_the_cli_writes_them(
         assert in_s3 == (local / name).read_bytes() == (cli.run_folder / "results" / name).read_bytes(), name
 
 
+def test_results_being_replaced_are_never_vouched_for_by_the_last_runs_summary(
+    s3_client, s3_endpoint: str, bucket: str
+) -> None:
+    """A second run of an upload puts its results where the first run's are. The old summary.csv is
+    gone before the first new file is put: had the new run failed part-way, its files would sit
+    beside the old ones with no summary saying the set is whole."""
+    drop_bucket = DropBucket(bucket=bucket, endpoint_url=s3_endpoint)
+    drop_bucket.write_results(TENANT, "u1", {"users_results.csv": b"old", "summary.csv": b"old"})
+
+    def written_then_failing():  # type: ignore[no-untyped-def]
+        yield "users_results.csv", b"new"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        drop_bucket.write_results(TENANT, "u1", written_then_failing(), last="summary.csv")
+    listed = s3_client.list_objects_v2(Bucket=bucket, Prefix=f"results/{TENANT}/u1/")
+    assert [item["Key"] for item in listed["Contents"]] == [f"results/{TENANT}/u1/users_results.csv"]
+
+
 def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_path: Path) -> None:
     engine = setup[0]
     before = roster_state(engine)
