@@ -69,7 +69,9 @@ class DemoSite:
 
 
 def prepare_site(folder: Path, endpoint: str, instance_config: Path | None = None) -> DemoSite:
-    """A fresh roster with the demo tenant, a Dagster home, and an empty drop bucket."""
+    """A fresh roster with the demo tenant, a Dagster home, and an empty drop bucket. The folder is
+    made absolute: Dagster refuses a relative ``DAGSTER_HOME`` (the default data folder is ``data``)."""
+    folder = folder.resolve()
     shutil.rmtree(folder, ignore_errors=True)
     site = DemoSite(folder, endpoint)
     engine = make_engine(site.database_url)
