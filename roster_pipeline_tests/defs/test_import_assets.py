@@ -8,23 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, materialize
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
 from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run, rollback_import_run
-from roster_pipeline.defs.partitions import tenants
-from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.defs.resources import DropBucket
 from roster_pipeline.intermediates import load_value
 from roster_pipeline.matching.entities import ENTITIES
 from roster_pipeline.plan import storage
 from roster_pipeline.plan.storage import load_plan
 from roster_pipeline.reports import writer
-from roster_pipeline.roster.database import make_engine
-from roster_pipeline.roster.fixtures import load_fixture_file
-from roster_pipeline.roster.migrate import upgrade
-from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.dagster_site import dagster_site, import_on
 from roster_pipeline_tests.importing import (
     archive_half_the_students,
     import_upload,
@@ -37,19 +31,8 @@ TENANT = "district-0042"
 
 @pytest.fixture
 def setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
-    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        load_fixture_file(connection, demo_tenant_path())
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(tenants.name, [TENANT])
-    resources = {
-        "drop_bucket": DropBucket(bucket=bucket, endpoint_url=s3_endpoint),
-        "roster_database": RosterDatabase(url=str(engine.url)),
-        "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
-        "io_manager": RosterIOManager(location=str(tmp_path / "io")),
-    }
-    return engine, instance, resources
+    drop_bucket = DropBucket(bucket=bucket, endpoint_url=s3_endpoint)
+    return dagster_site(tmp_path, drop_bucket, io_manager=RosterIOManager(location=str(tmp_path / "io")))
 
 
 def drop(s3_client, bucket: str, upload_id: str, folder: Path = SAMPLE_UPLOAD) -> str:
@@ -58,17 +41,6 @@ def drop(s3_client, bucket: str, upload_id: str, folder: Path = SAMPLE_UPLOAD) -
             Bucket=bucket, Key=f"drop/{TENANT}/{upload_id}/{path.name}", Body=path.read_bytes()
         )
     return f"s3://{bucket}/drop/{TENANT}/{upload_id}/"
-
-
-def run_import(setup, location: str, dry_run: bool = True):
-    _, instance, resources = setup
-    return materialize(
-        IMPORT_ASSETS,
-        partition_key=TENANT,
-        instance=instance,
-        resources=resources,
-        run_config=import_run_config(location, dry_run),
-    )
 
 
 def metadata(result, asset: str) -> dict:
@@ -83,7 +55,7 @@ def test_the_staged_plan_is_encoded_once_for_the_reviewer_and_the_next_step(
     encoded: list[int] = []
     original = storage.parquet_bytes
     monkeypatch.setattr(storage, "parquet_bytes", lambda *a, **k: encoded.append(1) or original(*a, **k))
-    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    result = import_on(setup, drop(s3_client, bucket, "u1"))
     assert result.success
     assert len(encoded) == len(ENTITIES) + len(storage.TABLES)
     stored = load_value(tmp_path / "io" / "staged_plan" / TENANT)  # what import_commit is handed
@@ -95,7 +67,7 @@ def test_the_staged_plan_is_encoded_once_for_the_reviewer_and_the_next_step(
 def test_a_dry_run_stages_the_plan_writes_results_and_leaves_the_roster(setup, s3_client, bucket) -> None:
     engine = setup[0]
     before = roster_state(engine)
-    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    result = import_on(setup, drop(s3_client, bucket, "u1"))
     assert result.success
     assert metadata(result, "import_commit")["outcome"] == "dry run: not applied"
     counts = {row.data["entity"]: row.data for row in metadata(result, "staged_plan")["counts"].records}
@@ -126,7 +98,7 @@ def test_the_results_are_written_as_files_and_sent_to_s3_as_the_cli_writes_them(
     built: list[int] = []
     original = writer.csv_bytes
     monkeypatch.setattr(writer, "csv_bytes", lambda *a, **k: built.append(1) or original(*a, **k))
-    result = run_import(setup, drop(s3_client, bucket, "u1"))
+    result = import_on(setup, drop(s3_client, bucket, "u1"))
     assert result.success and built == []
 
     local = tmp_path / "data" / "runs" / result.run_id / "results"
@@ -165,7 +137,7 @@ def test_a_rejected_upload_still_gets_its_results(setup, s3_client, bucket, tmp_
     (broken / "users.csv").write_text(
         "sourcedId,role,givenName,familyName,orgSourcedIds\n1,pupil,A,B,sch-0101\n"
     )
-    result = run_import(setup, drop(s3_client, bucket, "bad", broken), dry_run=False)
+    result = import_on(setup, drop(s3_client, bucket, "bad", broken), dry_run=False)
     assert result.success  # a rejection is an outcome, not a crash
     assert metadata(result, "upload_results")["status"] == "REJECTED"
     assert roster_state(engine) == before
@@ -179,13 +151,13 @@ def test_a_threshold_rejected_run_reports_nothing_imported_as_the_cli_does(
     setup, s3_client, bucket, tmp_path: Path
 ) -> None:
     engine = setup[0]
-    assert run_import(setup, drop(s3_client, bucket, "first"), dry_run=False).success
+    assert import_on(setup, drop(s3_client, bucket, "first"), dry_run=False).success
     state = roster_state(engine)
     upload = tmp_path / "half"
     shutil.copytree(SAMPLE_UPLOAD, upload)
     archive_half_the_students(upload)
 
-    result = run_import(setup, drop(s3_client, bucket, "half", upload), dry_run=False)
+    result = import_on(setup, drop(s3_client, bucket, "half", upload), dry_run=False)
 
     assert result.success
     assert roster_state(engine) == state
@@ -210,14 +182,14 @@ def test_a_threshold_rejected_run_reports_nothing_imported_as_the_cli_does(
 
 
 def test_an_unreadable_upload_is_rejected_with_results(setup, s3_client, bucket) -> None:
-    result = run_import(setup, f"s3://{bucket}/drop/{TENANT}/nothing-here/")
+    result = import_on(setup, f"s3://{bucket}/drop/{TENANT}/nothing-here/")
     assert result.success
     assert metadata(result, "upload_results")["status"] == "REJECTED"
 
 
 def test_commit_a_reviewed_dry_run_applies_exactly_the_saved_plan(setup, s3_client, bucket, tmp_path) -> None:
     engine, instance, resources = setup
-    dry = run_import(setup, drop(s3_client, bucket, "u2"))
+    dry = import_on(setup, drop(s3_client, bucket, "u2"))
     saved = load_plan(tmp_path / "data" / "runs" / dry.run_id / "plan")
     result = commit_reviewed_dry_run.execute_in_process(
         run_config={"ops": {"apply_reviewed_dry_run": {"config": {"run_id": dry.run_id}}}},
@@ -240,7 +212,7 @@ def test_commit_a_reviewed_dry_run_applies_exactly_the_saved_plan(setup, s3_clie
 
 
 def test_a_commit_run_changes_the_roster(setup, s3_client, bucket) -> None:
-    result = run_import(setup, drop(s3_client, bucket, "u3"), dry_run=False)
+    result = import_on(setup, drop(s3_client, bucket, "u3"), dry_run=False)
     assert metadata(result, "upload_results")["status"] == "COMMITTED"
     assert len(roster_table(setup[0], "students")) == 9
 
@@ -248,7 +220,7 @@ def test_a_commit_run_changes_the_roster(setup, s3_client, bucket) -> None:
 def test_matching_and_the_results_each_read_only_their_half_of_the_validated_upload(
     setup, s3_client, bucket
 ) -> None:
-    result = run_import(setup, drop(s3_client, bucket, "u5"))
+    result = import_on(setup, drop(s3_client, bucket, "u5"))
     assert result.success
     left_out = {
         event.step_key: event.event_specific_data.metadata.get("left_out")

@@ -10,25 +10,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
 from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.jobs import commit_reviewed_dry_run
-from roster_pipeline.defs.partitions import tenants
-from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.defs.resources import ArtefactStore, DropBucket
 from roster_pipeline.defs.sensors import s3_drop_sensor
 from roster_pipeline.folders import open_folder
 from roster_pipeline.plan.storage import SUMMARY, write_plan_files
-from roster_pipeline.roster.database import make_engine
-from roster_pipeline.roster.fixtures import load_fixture_file
-from roster_pipeline.roster.migrate import upgrade
-from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline.upload.drop_folder import complete_uploads
 from roster_pipeline.upload.errors import UploadUnreadable
 from roster_pipeline.upload.s3 import S3RequestFailed, S3Retry, list_upload_objects, make_s3_client
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.dagster_site import dagster_site, import_on
 from roster_pipeline_tests.faults.conftest import FAST_RETRY, STALL_RETRY, retry_for
 from roster_pipeline_tests.faults.s3_proxy import FaultyS3Proxy
 from roster_pipeline_tests.importing import roster_state, roster_table
@@ -172,30 +167,9 @@ def drop_bucket(proxy: FaultyS3Proxy, bucket: str, retry: S3Retry = FAST_RETRY) 
 
 @pytest.fixture
 def job_setup(tmp_path: Path, faulty_s3: FaultyS3Proxy, bucket: str):
-    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        load_fixture_file(connection, demo_tenant_path())
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(tenants.name, [TENANT])
-    resources = {
-        "drop_bucket": drop_bucket(faulty_s3, bucket),
-        "roster_database": RosterDatabase(url=str(engine.url)),
-        "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
-    }
+    engine, instance, resources = dagster_site(tmp_path, drop_bucket(faulty_s3, bucket))
     yield engine, instance, resources
     engine.dispose()
-
-
-def import_job(job_setup, location: str, dry_run: bool):
-    _, instance, resources = job_setup
-    return materialize(
-        IMPORT_ASSETS,
-        partition_key=TENANT,
-        instance=instance,
-        resources=resources,
-        run_config=import_run_config(location, dry_run),
-    )
 
 
 def outcome_of(result) -> dict:
@@ -210,7 +184,7 @@ def test_an_import_whose_download_keeps_failing_is_rejected_with_results_and_not
     before = roster_state(engine)
     location = drop(s3_client, bucket)
     faulty_s3.inject("get", "slowdown", 1000)
-    result = import_job(job_setup, location, dry_run=False)
+    result = import_on(job_setup, location, dry_run=False)
     assert result.success  # a rejection, told apart from a crash
     assert outcome_of(result)["status"] == "REJECTED"
     assert roster_state(engine) == before
@@ -225,7 +199,7 @@ def test_an_import_through_transient_faults_on_every_operation_commits(
     faulty_s3.inject("list", "503", 3)
     faulty_s3.inject("get", "reset", 3)
     faulty_s3.inject("put", "500", 3)  # the plan and results written back to S3
-    result = import_job(job_setup, location, dry_run=False)
+    result = import_on(job_setup, location, dry_run=False)
     assert outcome_of(result)["status"] == "COMMITTED"
     assert len(roster_table(job_setup[0], "students")) == 9
     assert faulty_s3.injected == {"list": 3, "get": 3, "put": 3}
@@ -316,7 +290,7 @@ def test_a_dry_run_and_its_reviewed_commit_with_everything_in_s3_ride_out_transi
     engine, instance, resources = job_in_s3
     location = drop(s3_client, bucket)
     faulty_s3.inject("put", "500", 3)
-    dry = import_job(job_in_s3, location, dry_run=True)
+    dry = import_on(job_in_s3, location, dry_run=True)
     assert outcome_of(dry)["status"] == "DRY_RUN"
     assert faulty_s3.injected["put"] == 3
     plan = f"artefacts/runs/{dry.run_id}/plan/{SUMMARY}"

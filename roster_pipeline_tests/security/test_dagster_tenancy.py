@@ -7,35 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
 
-from roster_pipeline.defs.import_assets import IMPORT_ASSETS, import_run_config
-from roster_pipeline.defs.partitions import tenants
-from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.defs.resources import DropBucket
 from roster_pipeline.defs.roster_operations import classroom_ids_job, merge_students_job
-from roster_pipeline.roster.database import make_engine
-from roster_pipeline.roster.fixtures import load_fixture, load_fixture_file
-from roster_pipeline.roster.migrate import upgrade
-from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.dagster_site import dagster_site, import_on
 from roster_pipeline_tests.importing import DEMO, roster_state
 from roster_pipeline_tests.security.tenancy import NEIGHBOUR, NEIGHBOUR_FIXTURE, tenant_content
 
 
 @pytest.fixture
 def dagster_setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
-    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        load_fixture_file(connection, demo_tenant_path())
-        load_fixture(connection, NEIGHBOUR_FIXTURE)
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(tenants.name, [DEMO, NEIGHBOUR])
-    resources = {
-        "drop_bucket": DropBucket(bucket=bucket, endpoint_url=s3_endpoint),
-        "roster_database": RosterDatabase(url=str(engine.url)),
-        "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
-    }
+    drop_bucket = DropBucket(bucket=bucket, endpoint_url=s3_endpoint)
+    engine, instance, resources = dagster_site(tmp_path, drop_bucket, more_tenants=[NEIGHBOUR_FIXTURE])
     for path in sorted(SAMPLE_UPLOAD.glob("*.csv")):
         for tenant in (DEMO, NEIGHBOUR):
             s3_client.put_object(Bucket=bucket, Key=f"drop/{tenant}/u1/{path.name}", Body=path.read_bytes())
@@ -43,15 +27,7 @@ def dagster_setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
 
 
 def import_run(setup, tenant: str, location: str, dry_run: bool = True):  # type: ignore[no-untyped-def]
-    _, instance, resources = setup
-    return materialize(
-        IMPORT_ASSETS,
-        partition_key=tenant,
-        instance=instance,
-        resources=resources,
-        raise_on_error=False,
-        run_config=import_run_config(location, dry_run),
-    )
+    return import_on(setup, location, dry_run, tenant, raise_on_error=False)
 
 
 def results_keys(s3_client, bucket: str) -> list[str]:

@@ -22,15 +22,11 @@ from dagster._serdes import serialize_value
 from roster_pipeline.defs.import_assets import IMPORT_ASSETS
 from roster_pipeline.defs.jobs import rollback_import_run
 from roster_pipeline.defs.metadata import sample_changes
-from roster_pipeline.defs.partitions import tenants
-from roster_pipeline.defs.resources import ArtefactStore, DropBucket, RosterDatabase
+from roster_pipeline.defs.resources import DropBucket
 from roster_pipeline.defs.roster_operations import merge_students_job
 from roster_pipeline.redaction import HIDDEN
-from roster_pipeline.roster.database import make_engine
-from roster_pipeline.roster.fixtures import load_fixture_file
-from roster_pipeline.roster.migrate import upgrade
-from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
+from roster_pipeline_tests.dagster_site import dagster_site
 from roster_pipeline_tests.importing import DEMO, edit_csv, import_upload, linked_again_after_a_merge
 
 PERSONAL = ("givenName", "familyName", "middleName", "email", "sms", "phone", "username")
@@ -95,18 +91,7 @@ def changed_upload(folder: Path) -> None:
 
 @pytest.fixture
 def dagster_setup(tmp_path: Path, s3_client, s3_endpoint: str, bucket: str):
-    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        load_fixture_file(connection, demo_tenant_path())
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(tenants.name, [DEMO])
-    resources = {
-        "drop_bucket": DropBucket(bucket=bucket, endpoint_url=s3_endpoint),
-        "roster_database": RosterDatabase(url=str(engine.url)),
-        "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
-    }
-    return engine, instance, resources
+    return dagster_site(tmp_path, DropBucket(bucket=bucket, endpoint_url=s3_endpoint))
 
 
 def run(setup, s3_client, bucket: str, upload_id: str, folder: Path, dry_run: bool):  # type: ignore[no-untyped-def]
