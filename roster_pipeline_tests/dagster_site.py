@@ -19,6 +19,8 @@ from roster_pipeline.roster.migrate import upgrade
 from roster_pipeline.samples import demo_tenant_path
 from roster_pipeline_tests.importing import DEMO
 
+Site = tuple[Engine, DagsterInstance, dict[str, Any]]
+
 
 def dagster_site(
     tmp_path: Path,
@@ -44,9 +46,6 @@ def dagster_site(
         "artefacts": ArtefactStore(data_dir=str(tmp_path / "data")),
     }
     return engine, instance, {**site_resources, **resources}
-
-
-Site = tuple[Engine, DagsterInstance, dict[str, Any]]
 
 
 def import_on(
