@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from roster_pipeline.defs.roster_operations import archive_students_job, classroom_ids_job, merge_students_job
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
-from roster_pipeline_tests.defs.test_import_assets import TENANT, drop, run_import, setup  # noqa: F401
+from roster_pipeline_tests.dagster_site import import_on
+from roster_pipeline_tests.defs.test_import_assets import TENANT, drop, setup  # noqa: F401
 from roster_pipeline_tests.importing import roster_table
 
 
@@ -44,7 +45,7 @@ def test_classroom_ids_job_matches_the_art_club_to_nothing_and_archives_it(setup
 
 
 def test_merge_students_job_merges_the_reviewed_candidates(setup, s3_client, bucket) -> None:  # noqa: F811
-    first = run_import(setup, drop(s3_client, bucket, "u1"), dry_run=False)
+    first = import_on(setup, drop(s3_client, bucket, "u1"), dry_run=False)
     result = execute(
         merge_students_job,
         setup,
