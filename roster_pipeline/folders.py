@@ -160,20 +160,20 @@ def remove_folder(folder: Folder) -> None:
 
 
 @contextmanager
-def written_locally(target: Folder) -> Iterator[Path]:
+def written_locally(target: Folder, last: str | None = None) -> Iterator[Path]:
     """A local folder for files that belong in ``target``, for writers that write only to local
     files (Arrow's CSV writer): ``target`` itself when it is local; otherwise a scratch folder whose
-    files are uploaded to ``target`` once the block has written them."""
+    files are uploaded to ``target`` once the block has written them, the one named ``last`` (a
+    summary) after all the others."""
     if isinstance(target, Path):
         target.mkdir(parents=True, exist_ok=True)
         yield target
         return
     with tempfile.TemporaryDirectory(prefix="roster-files-") as scratch:
         yield Path(scratch)
-        # In the order they were written, so the last one (a summary) is also put last.
-        written = sorted(Path(scratch).iterdir(), key=lambda path: (path.stat().st_mtime_ns, path.name))
-        files = {(target / path.name).key: (path, None) for path in written}
-        put_objects(target.client, target.bucket, files)
+        files = {(target / path.name).key: (path, None) for path in sorted(Path(scratch).iterdir())}
+        last_key = None if last is None else (target / last).key
+        put_objects(target.client, target.bucket, files, last_key=last_key)
 
 
 def write_file(target: Folder, data: bytes) -> int:

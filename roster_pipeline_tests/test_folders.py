@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from roster_pipeline.folders import open_folder, remove_folder
+from roster_pipeline.folders import open_folder, remove_folder, written_locally
 from roster_pipeline.upload.s3 import S3RequestFailed, make_s3_client
+from roster_pipeline_tests.upload.test_sources import RecordingClient
 
 
 class RefusingDeletes:
@@ -62,3 +63,22 @@ def test_a_key_s3_refuses_to_delete_fails_the_removal_naming_it(
 
     assert "AccessDenied" in str(failed.value)
     assert stored(s3_client, bucket) == ["io/step/value.json"]
+
+
+def test_files_written_locally_for_s3_go_up_with_the_named_last_one_after_the_others(
+    s3_client, bucket: str
+) -> None:
+    """Results of a run whose artefacts are in S3: the summary is put after every other file,
+    whenever it was written (it was ordered by write time, which ties within a clock tick)."""
+    client = RecordingClient(s3_client)
+    with written_locally(
+        open_folder(f"s3://{bucket}/runs/r1/results", s3_client=client), "summary.csv"
+    ) as local:
+        for name in ("summary.csv", "users_results.csv", "errors.csv"):
+            (local / name).write_bytes(name.encode())
+
+    assert stored(s3_client, bucket) == [
+        f"runs/r1/results/{name}" for name in ("errors.csv", "summary.csv", "users_results.csv")
+    ]
+    others_done = max(at for key, at in client.finished.items() if not key.endswith("summary.csv"))
+    assert client.started["runs/r1/results/summary.csv"] >= others_done

@@ -272,7 +272,8 @@ def upload_results(
     tables = iter_import_tables(validated_roster, staged_plan, stopped)
     # Written by Arrow straight to files, each streamed to S3 while the next is written (the summary
     # last): never held whole as bytes.
-    with written_locally(run_folder(artefacts.path, context.run.run_id) / "results") as folder:
+    results_folder = run_folder(artefacts.path, context.run.run_id) / "results"
+    with written_locally(results_folder, last=RESULTS_SUMMARY) as folder:
         written = ((path.name, path) for path in write_each_table(folder, tables))
         links = drop_bucket.write_results(
             raw_upload.tenant, raw_upload.upload_id, written, last=RESULTS_SUMMARY
