@@ -12,7 +12,8 @@ leaves (``apply/integrity.py``), which also catches a row pointing into another 
 foreign key would not. Schools and runs, written a row at a time, keep theirs. For the same reason
 those tables carry only the indexes a query or a unique rule needs: each index costs about a
 microsecond per row written to a table that already holds rows (a first import builds them after its
-COPY instead, see ``roster/bulk.py``).
+COPY instead, see ``roster/bulk.py``). Every key leads with ``district_id``, so the one that keeps a
+table's rows unique also serves the reads of one tenant's rows.
 """
 
 from __future__ import annotations
@@ -149,13 +150,13 @@ class Enrollment(Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (
-        _partial_index("uq_enrollments_student", "classroom_id", "student_id", unique=True),
-        _partial_index("uq_enrollments_staff", "classroom_id", "staff_id", unique=True),
+        _partial_index("uq_enrollments_student", "district_id", "classroom_id", "student_id", unique=True),
+        _partial_index("uq_enrollments_staff", "district_id", "classroom_id", "staff_id", unique=True),
         CheckConstraint("(student_id IS NULL) <> (staff_id IS NULL)", name="ck_enrollments_one_person"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(BigId, index=True)  # its parents' tenant
-    classroom_id: Mapped[int] = mapped_column(BigId)  # led by the unique keys
+    district_id: Mapped[int] = mapped_column(BigId)  # its parents' tenant, leading the unique keys
+    classroom_id: Mapped[int] = mapped_column(BigId)
     student_id: Mapped[int | None] = mapped_column(BigId)
     staff_id: Mapped[int | None] = mapped_column(BigId)
     role: Mapped[str] = mapped_column(String(20))
@@ -167,9 +168,11 @@ class Enrollment(Base):
 
 class StudentGuardian(Base):
     __tablename__ = "student_guardians"
-    __table_args__ = (UniqueConstraint("student_id", "guardian_id", name="uq_student_guardians"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "student_id", "guardian_id", name="uq_student_guardians"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(BigId, index=True)
+    district_id: Mapped[int] = mapped_column(BigId)  # leads the unique key
     student_id: Mapped[int] = mapped_column(BigId)
     guardian_id: Mapped[int] = mapped_column(BigId)
     relationship: Mapped[str | None] = mapped_column(String(20))
@@ -177,9 +180,11 @@ class StudentGuardian(Base):
 
 class StudentAttribute(Base):
     __tablename__ = "student_attributes"
-    __table_args__ = (UniqueConstraint("student_id", "attribute", name="uq_student_attributes"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "student_id", "attribute", name="uq_student_attributes"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(BigId, index=True)
+    district_id: Mapped[int] = mapped_column(BigId)  # leads the unique key
     student_id: Mapped[int] = mapped_column(BigId)
     attribute: Mapped[str] = mapped_column(String(100))
     value: Mapped[str | None] = mapped_column(Text)

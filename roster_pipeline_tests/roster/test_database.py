@@ -5,12 +5,21 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, update
+from sqlalchemy import Engine, func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from roster_pipeline.import_run import load_snapshot
 from roster_pipeline.roster.fixtures import FixtureError, load_fixture
 from roster_pipeline.roster.migrate import downgrade, upgrade
-from roster_pipeline.roster.models import Base, Classroom, Guardian
+from roster_pipeline.roster.models import (
+    Base,
+    Classroom,
+    District,
+    Enrollment,
+    Guardian,
+    StudentAttribute,
+    StudentGuardian,
+)
 from roster_pipeline.roster.snapshot import read_snapshot
 from roster_pipeline.roster.tenants import find_tenant
 from roster_pipeline_tests.conftest import SAMPLE_UPLOAD
@@ -120,6 +129,51 @@ def test_the_snapshot_shows_its_transactions_state_whatever_commits_while_it_is_
 def test_the_migrations_describe_the_models_exactly(roster_engine: Engine) -> None:
     with roster_engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_every_table_of_tenants_rows_has_a_key_leading_with_the_tenant(roster_engine: Engine) -> None:
+    """A snapshot reads one tenant's rows of each table: without such a key it would read every
+    tenant's."""
+    inspector = inspect(roster_engine)
+    for table in TABLES - {"districts", "import_runs"}:
+        keys = inspector.get_indexes(table) + inspector.get_unique_constraints(table)
+        assert any(key["column_names"][0] in ("district_id", "run_id") for key in keys), table
+
+
+def test_upgrading_to_keys_led_by_the_tenant_keeps_the_rows_and_their_unique_rules(
+    roster_engine: Engine,
+) -> None:
+    downgrade(roster_engine, "0004")
+    with roster_engine.begin() as connection:
+        district = connection.execute(
+            insert(District).values(tenant="d-1", name="D").returning(District.id)
+        ).scalar_one()
+        connection.execute(
+            insert(StudentAttribute),
+            [{"district_id": district, "student_id": 7, "attribute": name, "value": "x"} for name in "ab"],
+        )
+        connection.execute(insert(StudentGuardian).values(district_id=district, student_id=7, guardian_id=8))
+        connection.execute(
+            insert(Enrollment).values(district_id=district, classroom_id=5, student_id=7, role="student")
+        )
+    upgrade(roster_engine)
+    assert _count(roster_engine, StudentAttribute) == 2
+    duplicates = {
+        StudentAttribute: {"student_id": 7, "attribute": "a"},
+        StudentGuardian: {"student_id": 7, "guardian_id": 8},
+        Enrollment: {"classroom_id": 5, "student_id": 7, "role": "student"},
+    }
+    for model, values in duplicates.items():
+        with pytest.raises(IntegrityError), roster_engine.begin() as connection:
+            connection.execute(insert(model).values(district_id=district, **values))
+    downgrade(roster_engine, "0004")
+    upgrade(roster_engine)
+    assert _count(roster_engine, Enrollment) == 1
+
+
+def _count(engine: Engine, model: type[Base]) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def test_snapshot_rows_come_in_id_order_after_updates_move_them(demo_roster: Engine, tmp_path) -> None:
