@@ -12,8 +12,8 @@ leaves (``apply/integrity.py``), which also catches a row pointing into another 
 foreign key would not. Schools and runs, written a row at a time, keep theirs. For the same reason
 those tables carry only the indexes a query or a unique rule needs: each index costs about a
 microsecond per row written to a table that already holds rows (a first import builds them after its
-COPY instead, see ``roster/bulk.py``). Every key leads with ``district_id``, so the one that keeps a
-table's rows unique also serves the reads of one tenant's rows.
+COPY instead, see ``roster/bulk.py``). A unique key leads with ``district_id`` where it can, so the
+one index both keeps the rows unique and serves the reads of one tenant's rows.
 """
 
 from __future__ import annotations
@@ -150,13 +150,14 @@ class Enrollment(Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (
-        _partial_index("uq_enrollments_student", "district_id", "classroom_id", "student_id", unique=True),
-        _partial_index("uq_enrollments_staff", "district_id", "classroom_id", "staff_id", unique=True),
+        _partial_index("uq_enrollments_student", "classroom_id", "student_id", unique=True),
+        _partial_index("uq_enrollments_staff", "classroom_id", "staff_id", unique=True),
         CheckConstraint("(student_id IS NULL) <> (staff_id IS NULL)", name="ck_enrollments_one_person"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    district_id: Mapped[int] = mapped_column(BigId)  # its parents' tenant, leading the unique keys
-    classroom_id: Mapped[int] = mapped_column(BigId)
+    # Its parents' tenant. Indexed alone: the unique keys are partial, which a tenant's reads cannot use.
+    district_id: Mapped[int] = mapped_column(BigId, index=True)
+    classroom_id: Mapped[int] = mapped_column(BigId)  # led by the unique keys
     student_id: Mapped[int | None] = mapped_column(BigId)
     staff_id: Mapped[int | None] = mapped_column(BigId)
     role: Mapped[str] = mapped_column(String(20))

@@ -58,6 +58,7 @@ def test_a_first_import_rebuilds_each_tables_indexes_exactly_as_they_were(
     assert {
         "pk_enrollments",
         "uq_enrollments_student",
+        "ix_enrollments_district_id",
         "uq_student_attributes",
     } <= rebuilt
     assert "uq_schools_school_id" not in rebuilt  # the import writes no schools

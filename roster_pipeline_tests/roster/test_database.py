@@ -137,7 +137,9 @@ def test_every_table_of_tenants_rows_has_a_key_leading_with_the_tenant(roster_en
     inspector = inspect(roster_engine)
     for table in TABLES - {"districts", "import_runs"}:
         keys = inspector.get_indexes(table) + inspector.get_unique_constraints(table)
-        assert any(key["column_names"][0] in ("district_id", "run_id") for key in keys), table
+        # A partial index serves only the queries that repeat its condition.
+        whole = [key for key in keys if not any(o.endswith("_where") for o in key.get("dialect_options", {}))]
+        assert any(key["column_names"][0] in ("district_id", "run_id") for key in whole), table
 
 
 def test_upgrading_to_keys_led_by_the_tenant_keeps_the_rows_and_their_unique_rules(
