@@ -164,7 +164,7 @@ def written_locally(target: Folder, last: str | None = None) -> Iterator[Path]:
     """A local folder for files that belong in ``target``, for writers that write only to local
     files (Arrow's CSV writer): ``target`` itself when it is local; otherwise a scratch folder whose
     files are uploaded to ``target`` once the block has written them, the one named ``last`` (a
-    summary) after all the others."""
+    summary) after all the others and an earlier one of that name deleted first (``put_objects``)."""
     if isinstance(target, Path):
         target.mkdir(parents=True, exist_ok=True)
         yield target

@@ -12,7 +12,7 @@ from roster_pipeline.folders import Folder, open_folder
 from roster_pipeline.roster.database import make_engine
 from roster_pipeline.upload.limits import UploadLimits
 from roster_pipeline.upload.members import UploadFiles
-from roster_pipeline.upload.s3 import S3Retry, StoredObject, delete_objects, make_s3_client, put_objects
+from roster_pipeline.upload.s3 import S3Retry, StoredObject, make_s3_client, put_objects
 from roster_pipeline.upload.sources import read_upload
 
 
@@ -81,13 +81,10 @@ class DropBucket(ConfigurableResource, S3RetrySettings):
     ) -> list[str]:
         """Files (bytes, or local files streamed) into ``<results_prefix>/<tenant>/<upload-id>/``
         (names may hold a subfolder), the one named ``last`` (by default the last given) after all
-        the others; (name, file) pairs are each put as they come (``put_objects``). The ``last``
-        file an earlier run left there is deleted first: while the new files replace the old ones,
-        no summary vouches for a set that is half one run's and half another's."""
+        the others, and an earlier run's ``last`` file deleted first; (name, file) pairs are each
+        put as they come (``put_objects``)."""
         prefix = f"{self.results_prefix.strip('/')}/{tenant}/{upload_id}/"
         names: list[str] = []
-        if last is not None:
-            delete_objects(self.client(), self.bucket, [prefix + last])
 
         def objects() -> Iterator[tuple[str, StoredObject]]:
             for name, data in files.items() if isinstance(files, Mapping) else files:

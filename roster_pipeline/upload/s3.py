@@ -276,7 +276,11 @@ def put_objects(
     the others: a saved plan's or a run's results' summary comes last, so a folder without it holds
     no whole set. Given (key, object) pairs as they are made (results files as they are written),
     each is put as soon as it comes, or, without ``last_key``, once the next one has come. A PUT
-    that fails stops the writing at the next pair."""
+    that fails stops the writing at the next pair. The object an earlier set left under
+    ``last_key`` is deleted before the first new one is put: while new objects replace old ones, no
+    summary vouches for a set that is half one write's and half another's."""
+    if last_key is not None:
+        delete_objects(client, bucket, [last_key], retry)
     pairs = objects.items() if isinstance(objects, Mapping) else objects
     held: tuple[str, StoredObject] | None = None
     with ThreadPoolExecutor(max_workers=PARALLEL_PUTS, thread_name_prefix="s3-put") as pool:

@@ -146,6 +146,9 @@ class RecordingClient:
     def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
         self.client, self.started, self.finished = client, {}, {}
 
+    def delete_objects(self, **request):  # type: ignore[no-untyped-def]
+        return self.client.delete_objects(**request)
+
     def put_object(self, **request):  # type: ignore[no-untyped-def]
         self.started[request["Key"]] = time.monotonic()
         response = self.client.put_object(**request)
@@ -211,6 +214,9 @@ class RefusingPuts:
 
     def __init__(self) -> None:
         self.refused = 0
+
+    def delete_objects(self, **request):  # type: ignore[no-untyped-def]
+        return {}  # nothing stored: nothing to delete
 
     def put_object(self, **request):  # type: ignore[no-untyped-def]
         from botocore.exceptions import ClientError
