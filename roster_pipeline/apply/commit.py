@@ -26,7 +26,7 @@ from roster_pipeline.apply.integrity import describe, ids_outside
 from roster_pipeline.apply.lock import lock_tenant
 from roster_pipeline.apply.ownership import foreign_rows
 from roster_pipeline.apply.runs import COMMITTED, RUNS, find_run, mark_run, record_run
-from roster_pipeline.matching.entities import ENTITIES, EntitySpec, Parent
+from roster_pipeline.matching.entities import ENTITIES, EntitySpec
 from roster_pipeline.plan.actions import ARCHIVED, CHANGING, CREATED, REMOVED, UNARCHIVED, UPDATED
 from roster_pipeline.plan.diff import OLD
 from roster_pipeline.plan.staged_plan import StagedPlan, entity_key
@@ -296,22 +296,17 @@ def _with_parent_ids(
     name every parent (an upload of enrollments alone)."""
     plan = plan[plan["action"].isin(CHANGING)].copy()
     for parent in spec.parents:
-        known = ids[parent.entity]
-        if not known.read_back and not _names_every_parent(known.pairs, plan, parent):
+        known, keys = ids[parent.entity], plan.loc[plan[parent.column].isna(), parent.key]
+        found = _lookup(known.pairs, keys)
+        # Known pairs that miss a key looked up, or an id the plan already has, are not every parent.
+        if not known.read_back and (
+            (found.isna() & keys.notna()).any() or ids_outside(plan[parent.column], known.pairs["id"])
+        ):
             table = ENTITIES[parent.entity].table
             known = ids[parent.entity] = RecordIds(_ids_by_key(connection, table, tenant.id), read_back=True)
-        plan[parent.column] = plan[parent.column].fillna(_lookup(known.pairs, plan[parent.key]))
+            found = _lookup(known.pairs, keys)
+        plan[parent.column] = plan[parent.column].fillna(found)
     return plan
-
-
-def _names_every_parent(pairs: pa.Table, plan: pd.DataFrame, parent: Parent) -> bool:
-    """Whether ``pairs`` hold every key ``parent`` is looked up by and every id it already has."""
-    missing = plan[parent.column].isna()
-    keys = pa.array(plan.loc[missing, parent.key], pa.string(), from_pandas=True)
-    return (
-        pc.all(pc.is_in(keys, value_set=pairs["sis_id"], skip_nulls=True), min_count=0).as_py()
-        and ids_outside(plan[parent.column], pairs["id"]) == 0
-    )
 
 
 def _write_links(
