@@ -42,7 +42,7 @@ from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import PlanActions, StagedPlan, build_plan
-from roster_pipeline.plan.storage import SUMMARY, load_plan, load_plan_candidates, save_plan
+from roster_pipeline.plan.storage import SUMMARY, StoredPlan, load_plan, load_plan_candidates, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
 from roster_pipeline.reports.actions import row_actions
@@ -304,7 +304,7 @@ def settle_run(
     tenant: Tenant,
     run_id: str,
     location: str,
-    plan: StagedPlan | None,
+    plan: StagedPlan | StoredPlan | None,
     folder: Folder,
     commit: bool,
     allow_large_changes: bool,
@@ -314,28 +314,31 @@ def settle_run(
     errors), a dry run, or committed. ``on_recorded`` runs between the record and the commit: the
     CLI puts its results in place there, once the run they name exists and whatever the commit
     does. The commit re-checks the roster's fingerprint against the plan's, so a plan built on an
-    older state is refused, however long ago it was staged."""
+    older state is refused, however long ago it was staged. A ``StoredPlan`` (Dagster's) is read
+    whole only to be committed or copied: a dry run is decided on its actions and thresholds."""
     if plan is None:
         message = REJECTED_PREFIX + "the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
         on_recorded()
         return REJECTED, message
     status, message = staged_decision(plan, allow_large_changes)
-    if not (folder / "plan" / SUMMARY).exists():
+    committing = commit and status == DRY_RUN
+    staged = (folder / "plan" / SUMMARY).exists()
+    whole = plan.whole() if isinstance(plan, StoredPlan) and (committing or not staged) else plan
+    if not staged:
         # A Dagster run re-executed from failure did not stage its plan: it loaded the one an earlier
         # attempt staged under that run's folder. The run record points at its own folder: copy it there.
-        save_plan(plan, folder / "plan")
-    committing = commit and status == DRY_RUN
+        save_plan(whole, folder / "plan")
     # What the record says if the process dies mid-commit (the commit itself marks it COMMITTED).
     recorded = COMMIT_STARTED if committing else message
     _record(engine, tenant, run_id, status, location, plan, folder / "plan", recorded, allow_large_changes)
     on_recorded()
     if committing:
-        status, message = _commit(engine, plan, run_id, allow_large_changes)
+        status, message = _commit(engine, whole, run_id, allow_large_changes)
     return status, message
 
 
-def staged_decision(plan: StagedPlan, allow_large_changes: bool) -> tuple[str, str]:
+def staged_decision(plan: PlanActions, allow_large_changes: bool) -> tuple[str, str]:
     """What becomes of a staged plan before any commit is tried: REJECTED when it goes past its
     thresholds and the run does not allow that, otherwise a DRY_RUN (which a commit may then apply)."""
     if len(plan.exceeded) and not allow_large_changes:
@@ -546,7 +549,7 @@ def _record(
     run_id: str,
     status: str,
     location: str,
-    plan: StagedPlan | None,
+    plan: PlanActions | None,
     plan_folder: Folder | None,
     message: str,
     allow_large_changes: bool,

@@ -4,6 +4,7 @@ from S3, stored as Parquet + JSON (never pickled)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,20 +14,24 @@ import pytest
 from dagster import AssetKey, AssetsDefinition, DagsterInstance, build_input_context
 from sqlalchemy import Engine
 
+from roster_pipeline.apply.runs import find_run
 from roster_pipeline.defs.import_assets import (
     ImportDecision,
     RawUpload,
     UploadRef,
+    import_commit,
     merge_review_queue,
     upload_results,
 )
 from roster_pipeline.defs.io_manager import RosterIOManager
 from roster_pipeline.defs.partitions import tenants
 from roster_pipeline.folders import Folder, S3Folder, open_folder
-from roster_pipeline.import_run import load_snapshot, validate_for_roster
+from roster_pipeline.import_run import load_snapshot, load_tenant, settle_run, validate_for_roster
 from roster_pipeline.intermediates import field_path, load_value, save_value
 from roster_pipeline.matching.roster_matches import match_roster
+from roster_pipeline.plan.actions import CHANGING
 from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, plan_from_matches
+from roster_pipeline.plan.storage import StoredPlan, save_plan
 from roster_pipeline.reports.actions import row_actions
 from roster_pipeline.upload.sources import read_upload
 from roster_pipeline.validation.validate import ValidatedFile
@@ -203,3 +208,44 @@ def test_the_results_step_loads_only_what_its_row_actions_read_of_the_plan(
     assert_same(plan.merge_candidates, loaded.merge_candidates)
     assert plan.entities["students"]["action"].eq("CREATED").any()
     assert_same(row_actions(plan), row_actions(loaded))
+
+
+def test_the_commit_step_decides_a_dry_run_on_the_plans_actions_and_reads_it_whole_only_to_commit(
+    demo_roster: Engine, tmp_path: Path
+) -> None:
+    """import_commit takes ``staged_plan: StoredPlan | None``: the IO manager reads three columns of
+    each entity, which is all a dry run's record needs; committing reads the whole plan."""
+    plan = sample_values(demo_roster)["staged_plan"]
+    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
+    loaded = stored_plan_as_input_of(import_commit, tmp_path / "io")
+    assert type(loaded) is StoredPlan
+    assert {name: list(frame.columns) for name, frame in loaded.entities.items()} == {
+        name: ["file", "line", "action"] for name in plan.entities
+    }
+    whole = loaded.whole()
+    for name, frame in plan.entities.items():
+        pd.testing.assert_frame_equal(whole.entities[name], frame.reset_index(drop=True), obj=name)
+
+    tenant, run = load_tenant(demo_roster, TENANT), tmp_path / "runs" / "dry"
+    save_plan(plan, run / "plan")  # as the staged_plan step does
+    for part in (tmp_path / "io").rglob("rekeys.parquet"):  # a part only the whole plan reads
+        part.unlink()
+    dry = settle_run(
+        demo_roster, tenant, "dry", "s3://drop/u1", loaded, run, commit=False, allow_large_changes=False
+    )
+    assert dry == ("DRY_RUN", "dry run: not applied")
+    with demo_roster.connect() as connection:
+        recorded = find_run(connection, "dry")
+    assert (recorded["status"], recorded["plan_location"]) == ("DRY_RUN", str(run / "plan"))
+    assert json.loads(recorded["counts"]) == plan.counts().to_dict(orient="records")
+
+    save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
+    loaded = stored_plan_as_input_of(import_commit, tmp_path / "io")
+    run = tmp_path / "runs" / "commit"
+    status, message = settle_run(
+        demo_roster, tenant, "commit", "s3://drop/u1", loaded, run, commit=True, allow_large_changes=False
+    )
+    counts = plan.counts()
+    changes = int(counts[[action for action in CHANGING if action in counts]].to_numpy().sum())
+    assert (status, message) == ("COMMITTED", f"applied: {changes} changes")
+    assert load_snapshot(demo_roster, TENANT).fingerprint != plan.fingerprint

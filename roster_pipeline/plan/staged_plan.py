@@ -49,6 +49,14 @@ class PlanActions(PlanCandidates):
     def exceeded(self) -> pd.DataFrame:
         return self.thresholds[self.thresholds["exceeded"]]
 
+    def counts(self) -> pd.DataFrame:
+        """Entity by action, every action the plan uses as a column."""
+        rows = {name: plan["action"].value_counts() for name, plan in self.entities.items()}
+        table = pd.DataFrame(rows).T.fillna(0).astype("int64")
+        ordered = [action for action in (*CHANGING, UNCHANGED, "SKIPPED") if action in table.columns]
+        table = table.reindex(index=list(self.entities), columns=ordered, fill_value=0)
+        return table.rename_axis("entity").reset_index()
+
 
 @dataclass
 class StagedPlan(PlanActions):
@@ -59,14 +67,6 @@ class StagedPlan(PlanActions):
     @property
     def is_empty(self) -> bool:
         return not any(plan["action"].isin(CHANGING).any() for plan in self.entities.values())
-
-    def counts(self) -> pd.DataFrame:
-        """Entity by action, every action the plan uses as a column."""
-        rows = {name: plan["action"].value_counts() for name, plan in self.entities.items()}
-        table = pd.DataFrame(rows).T.fillna(0).astype("int64")
-        ordered = [action for action in (*CHANGING, UNCHANGED, "SKIPPED") if action in table.columns]
-        table = table.reindex(index=list(self.entities), columns=ordered, fill_value=0)
-        return table.rename_axis("entity").reset_index()
 
     def changes(self, rows_per_entity: int | None = None) -> pd.DataFrame:
         """Every change as (entity, key, action, field, old, new): one row per changed field of an

@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -118,6 +119,22 @@ def load_plan_actions(folder: Folder) -> PlanActions:
         },
         thresholds=read_frame(folder / "thresholds.parquet"),
     )
+
+
+@dataclass
+class StoredPlan(PlanActions):
+    """A stored plan's actions and thresholds (``PlanActions``), and the folder holding the rest: the
+    step that settles a run decides a dry run on these, and reads the whole plan only to commit it."""
+
+    folder: Folder
+
+    def whole(self) -> StagedPlan:
+        return load_plan(self.folder)
+
+
+def load_stored_plan(folder: Folder) -> StoredPlan:
+    actions = load_plan_actions(folder)
+    return StoredPlan(**{item.name: getattr(actions, item.name) for item in fields(actions)}, folder=folder)
 
 
 def load_plan(folder: Folder) -> StagedPlan:
