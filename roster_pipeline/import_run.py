@@ -42,7 +42,7 @@ from roster_pipeline.plan.actions import NOT_IMPORTED
 from roster_pipeline.plan.archive_students import archive_students_plan
 from roster_pipeline.plan.classroom_ids import classroom_ids_plan
 from roster_pipeline.plan.staged_plan import PlanActions, StagedPlan, build_plan
-from roster_pipeline.plan.storage import SUMMARY, StoredPlan, load_plan, load_plan_candidates, save_plan
+from roster_pipeline.plan.storage import SUMMARY, load_plan, load_plan_candidates, save_plan
 from roster_pipeline.plan.student_merges import merge_plan
 from roster_pipeline.plan.thresholds import ThresholdSettings, rejection_reason
 from roster_pipeline.reports.actions import row_actions
@@ -304,7 +304,7 @@ def settle_run(
     tenant: Tenant,
     run_id: str,
     location: str,
-    plan: StagedPlan | StoredPlan | None,
+    plan: PlanActions | None,
     folder: Folder,
     commit: bool,
     allow_large_changes: bool,
@@ -314,8 +314,8 @@ def settle_run(
     errors), a dry run, or committed. ``on_recorded`` runs between the record and the commit: the
     CLI puts its results in place there, once the run they name exists and whatever the commit
     does. The commit re-checks the roster's fingerprint against the plan's, so a plan built on an
-    older state is refused, however long ago it was staged. A ``StoredPlan`` (Dagster's) is read
-    whole only to be committed or copied: a dry run is decided on its actions and thresholds."""
+    older state is refused, however long ago it was staged. A dry run is decided on the plan's
+    actions and thresholds; Dagster's ``StoredPlan`` is read whole only to be committed or copied."""
     if plan is None:
         message = REJECTED_PREFIX + "the upload has errors; nothing was imported"
         _record(engine, tenant, run_id, REJECTED, location, None, None, message, allow_large_changes)
@@ -324,7 +324,7 @@ def settle_run(
     status, message = staged_decision(plan, allow_large_changes)
     committing = commit and status == DRY_RUN
     staged = (folder / "plan" / SUMMARY).exists()
-    whole = plan.whole() if isinstance(plan, StoredPlan) and (committing or not staged) else plan
+    whole = plan.whole() if committing or not staged else None
     if not staged:
         # A Dagster run re-executed from failure did not stage its plan: it loaded the one an earlier
         # attempt staged under that run's folder. The run record points at its own folder: copy it there.

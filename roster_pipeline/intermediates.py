@@ -13,7 +13,7 @@ write is refused with a ``TypeError`` rather than pickled. ``load_value(folder, 
 stored dataclass whose class derives from the dataclass ``Base`` reads only ``Base``'s fields (a step
 that needs only the upload's address does not download its files); ``as_type=PlanCandidates`` of a
 stored plan reads only its summary and merge candidates, ``as_type=PlanActions`` only what the
-results need of it, and ``as_type=StoredPlan`` that much plus where to read the rest when asked.
+results need of it (a ``StoredPlan``, which reads the rest when asked).
 """
 
 from __future__ import annotations
@@ -31,14 +31,7 @@ import pandas as pd
 
 from roster_pipeline.folders import Folder, read_frame, remove_folder, write_file, write_frame
 from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, StagedPlan
-from roster_pipeline.plan.storage import (
-    StoredPlan,
-    load_plan,
-    load_plan_actions,
-    load_plan_candidates,
-    load_stored_plan,
-    save_plan,
-)
+from roster_pipeline.plan.storage import load_plan, load_plan_candidates, load_stored_plan, save_plan
 
 DOCUMENT = "value.json"
 FORMAT = 1
@@ -47,11 +40,7 @@ PACKAGE = "roster_pipeline."
 LONG_STRINGS = 256
 TAG = "$"
 # The parts of a stored plan a step can load alone, by the class it asks for.
-PLAN_PARTS = {
-    PlanCandidates: load_plan_candidates,
-    PlanActions: load_plan_actions,
-    StoredPlan: load_stored_plan,
-}
+PLAN_PARTS = {PlanCandidates: load_plan_candidates, PlanActions: load_stored_plan}
 
 
 def save_value(value: Any, folder: Folder) -> int:

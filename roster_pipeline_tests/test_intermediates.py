@@ -200,7 +200,7 @@ def test_the_results_step_loads_only_what_its_row_actions_read_of_the_plan(
     plan = sample_values(demo_roster)["staged_plan"]
     save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
     loaded = stored_plan_as_input_of(upload_results, tmp_path / "io")
-    assert type(loaded) is PlanActions  # not a StagedPlan: it cannot be saved or committed as one
+    assert type(loaded) is StoredPlan  # not a StagedPlan: the rest of the plan is read only if asked
     assert {name: list(frame.columns) for name, frame in loaded.entities.items()} == {
         name: ["file", "line", "action"] for name in plan.entities
     }
@@ -213,7 +213,7 @@ def test_the_results_step_loads_only_what_its_row_actions_read_of_the_plan(
 def test_the_commit_step_decides_a_dry_run_on_the_plans_actions_and_reads_it_whole_only_to_commit(
     demo_roster: Engine, tmp_path: Path
 ) -> None:
-    """import_commit takes ``staged_plan: StoredPlan | None``: the IO manager reads three columns of
+    """import_commit takes ``staged_plan: PlanActions | None``: the IO manager reads three columns of
     each entity, which is all a dry run's record needs; committing reads the whole plan."""
     plan = sample_values(demo_roster)["staged_plan"]
     save_value(plan, tmp_path / "io" / "staged_plan" / TENANT)
@@ -249,3 +249,21 @@ def test_the_commit_step_decides_a_dry_run_on_the_plans_actions_and_reads_it_who
     changes = int(counts[[action for action in CHANGING if action in counts]].to_numpy().sum())
     assert (status, message) == ("COMMITTED", f"applied: {changes} changes")
     assert load_snapshot(demo_roster, TENANT).fingerprint != plan.fingerprint
+
+
+def test_a_plans_actions_alone_are_never_committed(demo_roster: Engine, tmp_path: Path) -> None:
+    plan = sample_values(demo_roster)["staged_plan"]
+    actions = PlanActions(**{item.name: getattr(plan, item.name) for item in dataclasses.fields(PlanActions)})
+    tenant = load_tenant(demo_roster, TENANT)
+    with pytest.raises(TypeError, match="only this plan's actions"):
+        settle_run(
+            demo_roster,
+            tenant,
+            "r",
+            "s3://drop/u1",
+            actions,
+            tmp_path,
+            commit=True,
+            allow_large_changes=False,
+        )
+    assert load_snapshot(demo_roster, TENANT).fingerprint == plan.fingerprint

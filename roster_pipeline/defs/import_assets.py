@@ -45,7 +45,7 @@ from roster_pipeline.import_run import (
 from roster_pipeline.intermediates import field_path
 from roster_pipeline.matching.roster_matches import RosterMatches, match_roster
 from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, plan_from_matches
-from roster_pipeline.plan.storage import StoredPlan, files_made, plan_files, write_plan_files
+from roster_pipeline.plan.storage import files_made, plan_files, write_plan_files
 from roster_pipeline.reports.summary import upload_summary
 from roster_pipeline.reports.writer import RESULTS_SUMMARY, csv_bytes, write_each_table
 from roster_pipeline.upload.drop_folder import check_upload_location
@@ -232,7 +232,7 @@ def import_commit(
     context: AssetExecutionContext,
     config: CommitConfig,
     raw_upload: UploadRef,
-    staged_plan: StoredPlan | None,  # its actions; the whole plan is read only to commit it
+    staged_plan: PlanActions | None,  # a StoredPlan: read whole only to be committed
     roster_database: RosterDatabase,
     artefacts: ArtefactStore,
 ) -> Output[ImportDecision]:

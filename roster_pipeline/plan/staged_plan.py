@@ -49,6 +49,10 @@ class PlanActions(PlanCandidates):
     def exceeded(self) -> pd.DataFrame:
         return self.thresholds[self.thresholds["exceeded"]]
 
+    def whole(self) -> StagedPlan:
+        """The whole plan these actions belong to, which a commit needs (every column of every entity)."""
+        raise TypeError("only this plan's actions were kept, not the whole plan")
+
     def counts(self) -> pd.DataFrame:
         """Entity by action, every action the plan uses as a column."""
         rows = {name: plan["action"].value_counts() for name, plan in self.entities.items()}
@@ -63,6 +67,9 @@ class StagedPlan(PlanActions):
     rekeys: pd.DataFrame
     covered_schools: list[int] = field(default_factory=list)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def whole(self) -> StagedPlan:
+        return self
 
     @property
     def is_empty(self) -> bool:

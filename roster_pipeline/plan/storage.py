@@ -123,8 +123,9 @@ def load_plan_actions(folder: Folder) -> PlanActions:
 
 @dataclass
 class StoredPlan(PlanActions):
-    """A stored plan's actions and thresholds (``PlanActions``), and the folder holding the rest: the
-    step that settles a run decides a dry run on these, and reads the whole plan only to commit it."""
+    """A stored plan's actions and thresholds, and the folder holding the rest: what a step asking for
+    ``PlanActions`` gets, so that settling a run decides a dry run on these and reads the whole plan
+    only to commit it."""
 
     folder: Folder
 
