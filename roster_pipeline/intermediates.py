@@ -31,7 +31,7 @@ import pandas as pd
 
 from roster_pipeline.folders import Folder, read_frame, remove_folder, write_file, write_frame
 from roster_pipeline.plan.staged_plan import PlanActions, PlanCandidates, StagedPlan
-from roster_pipeline.plan.storage import load_plan, load_plan_candidates, load_stored_plan, save_plan
+from roster_pipeline.plan.storage import load_plan, load_plan_actions, load_plan_candidates, save_plan
 
 DOCUMENT = "value.json"
 FORMAT = 1
@@ -40,7 +40,7 @@ PACKAGE = "roster_pipeline."
 LONG_STRINGS = 256
 TAG = "$"
 # The parts of a stored plan a step can load alone, by the class it asks for.
-PLAN_PARTS = {PlanCandidates: load_plan_candidates, PlanActions: load_stored_plan}
+PLAN_PARTS = {PlanCandidates: load_plan_candidates, PlanActions: load_plan_actions}
 
 
 def save_value(value: Any, folder: Folder) -> int:

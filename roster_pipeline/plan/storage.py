@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -106,21 +106,6 @@ def load_plan_candidates(folder: Folder) -> PlanCandidates:
     )
 
 
-def load_plan_actions(folder: Folder) -> PlanActions:
-    """What the results need of the saved plan, reading 3 of each entity's 10 to 31 columns (at 100k
-    students 0.09 s instead of 0.3 to 1 s)."""
-    summary = json.loads((folder / SUMMARY).read_bytes())
-    return PlanActions(
-        tenant=summary["tenant"],
-        fingerprint=summary["fingerprint"],
-        merge_candidates=read_frame(folder / "merge_candidates.parquet"),
-        entities={
-            name: read_frame(folder / f"{name}.parquet", PlanActions.ACTION_COLUMNS) for name in ENTITIES
-        },
-        thresholds=read_frame(folder / "thresholds.parquet"),
-    )
-
-
 @dataclass
 class StoredPlan(PlanActions):
     """A stored plan's actions and thresholds, and the folder holding the rest: what a step asking for
@@ -133,9 +118,20 @@ class StoredPlan(PlanActions):
         return load_plan(self.folder)
 
 
-def load_stored_plan(folder: Folder) -> StoredPlan:
-    actions = load_plan_actions(folder)
-    return StoredPlan(**{item.name: getattr(actions, item.name) for item in fields(actions)}, folder=folder)
+def load_plan_actions(folder: Folder) -> StoredPlan:
+    """What the results need of the saved plan, reading 3 of each entity's 10 to 31 columns (at 100k
+    students 0.09 s instead of 0.3 to 1 s)."""
+    summary = json.loads((folder / SUMMARY).read_bytes())
+    return StoredPlan(
+        tenant=summary["tenant"],
+        fingerprint=summary["fingerprint"],
+        merge_candidates=read_frame(folder / "merge_candidates.parquet"),
+        entities={
+            name: read_frame(folder / f"{name}.parquet", PlanActions.ACTION_COLUMNS) for name in ENTITIES
+        },
+        thresholds=read_frame(folder / "thresholds.parquet"),
+        folder=folder,
+    )
 
 
 def load_plan(folder: Folder) -> StagedPlan:
